@@ -1,0 +1,35 @@
+"""xunzhi init: create or migrate the database and load the built-in campaigns (idempotent)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+
+from xunzhi.campaigns.services import campaign_load
+from xunzhi.campaigns.spec import builtin_campaign_files
+from xunzhi.lib.commands import XunzhiCommand
+
+
+class Command(XunzhiCommand):
+    help = "创建或升级数据库，并载入内置的学习教育活动定义（可重复运行）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--campaign",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="另外载入的活动定义文件（TOML），可重复。",
+        )
+
+    def handle(self, *args, **options):
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        files = builtin_campaign_files() + [p for p in options["campaign"]]
+        for path in files:
+            campaign, created = campaign_load(path=path)
+            verb = "已载入" if created else "已更新"
+            self.stdout.write(f"{verb}学习教育活动：{campaign.name}（{campaign.code}）")
+        db = settings.DATABASES["default"]
+        where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['HOST']}/{db['NAME']}"
+        self.stdout.write(self.style.SUCCESS(f"数据库已就绪：{where}"))

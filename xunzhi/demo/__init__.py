@@ -1,0 +1,1 @@
+"""Demo: a deterministic demo county (or city of ten counties), with weak units on purpose."""

@@ -1,0 +1,1 @@
+"""Ledgers: the six ledger kinds (activities, projects, problems, resources, reported values, visits)."""

@@ -1,0 +1,81 @@
+from django.contrib import admin
+
+from xunzhi.ledgers.models import (
+    Activity,
+    Problem,
+    Project,
+    ReportedValue,
+    Resource,
+    SupervisionVisit,
+    ValueSubmission,
+)
+
+
+class LedgerAdmin(admin.ModelAdmin):
+    list_select_related = ["org", "campaign"]
+    autocomplete_fields = ["org"]
+    readonly_fields = [
+        "version",
+        "source_batch",
+        "source_sheet",
+        "source_row",
+        "created_at",
+        "updated_at",
+    ]
+    list_per_page = 50
+    show_full_result_count = False
+
+
+@admin.register(Activity)
+class ActivityAdmin(LedgerAdmin):
+    list_display = ["date", "title", "type", "org", "participants", "leader"]
+    list_filter = ["campaign", "type", "date"]
+    search_fields = ["title", "org__name", "location", "tags"]
+    date_hierarchy = "date"
+    raw_id_fields = ["leader"]
+
+
+@admin.register(Project)
+class ProjectAdmin(LedgerAdmin):
+    list_display = ["name", "org", "field", "status", "leader", "leader_rank", "planned_date"]
+    list_filter = ["campaign", "status", "field", "leader_rank"]
+    search_fields = ["name", "org__name"]
+    raw_id_fields = ["leader"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(LedgerAdmin):
+    list_display = ["description", "org", "source", "category", "deadline", "status"]
+    list_filter = ["campaign", "source", "status", "category"]
+    search_fields = ["description", "org__name", "measures"]
+    raw_id_fields = ["visit"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(LedgerAdmin):
+    list_display = ["type", "name", "org", "quantity", "leader"]
+    list_filter = ["campaign", "type"]
+    search_fields = ["name", "org__name"]
+    raw_id_fields = ["leader"]
+
+
+@admin.register(ReportedValue)
+class ReportedValueAdmin(LedgerAdmin):
+    list_display = ["org", "period", "item", "value"]
+    list_filter = ["campaign", "item", "period"]
+    search_fields = ["org__name", "item"]
+
+
+@admin.register(ValueSubmission)
+class ValueSubmissionAdmin(admin.ModelAdmin):
+    list_display = ["org", "period", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["campaign", "status", "period"]
+    search_fields = ["org__name"]
+    autocomplete_fields = ["org"]
+
+
+@admin.register(SupervisionVisit)
+class SupervisionVisitAdmin(LedgerAdmin):
+    list_display = ["date", "group_name", "org", "method"]
+    list_filter = ["campaign", "method", "group_name"]
+    search_fields = ["org__name", "findings", "feedback"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "xunzhi.reports"
+    verbose_name = "评估报告"

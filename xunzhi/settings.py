@@ -1,0 +1,175 @@
+"""Django settings for xunzhi, read from the environment through checked helpers.
+
+Variables (all optional for the demo):
+
+- ``XUNZHI_DEBUG``          true/false, default true for the local demo
+- ``XUNZHI_SECRET_KEY``     required when debug is off
+- ``XUNZHI_ALLOWED_HOSTS``  comma separated, default ``127.0.0.1,localhost``
+- ``XUNZHI_DATA_DIR``       data folder (SQLite file, reports, uploads), default ``./data``
+- ``DATABASE_URL``          e.g. ``postgres://user@127.0.0.1:5432/xunzhi``; SQLite by default
+- ``XUNZHI_HTTPS``          true when served over TLS (secure cookies, HSTS, redirect)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from xunzhi.lib.env import EnvError, env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+DEBUG = env_bool("XUNZHI_DEBUG", True)
+DATA_DIR = env_path("XUNZHI_DATA_DIR", BASE_DIR / "data")
+
+_DEMO_SECRET = "xunzhi-demo-only-not-for-production-0d1f6c2b9a4e47c8b3a5e2f1d7c6b4a3"
+SECRET_KEY = env_str("XUNZHI_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise EnvError("关闭调试模式（XUNZHI_DEBUG=false）时必须设置 XUNZHI_SECRET_KEY。")
+    SECRET_KEY = _DEMO_SECRET
+elif len(SECRET_KEY) < 50:
+    raise EnvError("环境变量 XUNZHI_SECRET_KEY 太短：至少需要 50 个字符。")
+
+ALLOWED_HOSTS = env_list("XUNZHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("XUNZHI_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "treebeard",
+    "django_tasks",
+    "django_tasks_db",
+    "js_lib_htmx",
+    "xunzhi.organisations",
+    "xunzhi.campaigns",
+    "xunzhi.ledgers",
+    "xunzhi.intake",
+    "xunzhi.figures",
+    "xunzhi.reports",
+    "xunzhi.web",
+    "xunzhi.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "xunzhi.urls"
+WSGI_APPLICATION = "xunzhi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_DEFAULT_DB_URL = f"sqlite:///{DATA_DIR / 'xunzhi.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", "") or _DEFAULT_DB_URL
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except Exception as exc:  # dj_database_url raises bare exceptions on unknown schemes
+    raise EnvError(f"环境变量 DATABASE_URL 无法识别：{exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web app read while a background import or report writes.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise EnvError("DATABASE_URL 只支持 sqlite:// 与 postgres:// 两种数据库。")
+# Parallel developers and CI jobs can isolate their PostgreSQL test database by name.
+_test_db_name = env_str("XUNZHI_TEST_DB_NAME", "")
+if _test_db_name:
+    DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS: list[tuple[str, str]] = []
+try:  # Bootstrap is served from the installed xstatic package, never from a CDN.
+    import xstatic.pkg.bootstrap as _xstatic_bootstrap
+
+    STATICFILES_DIRS.append(("bootstrap", _xstatic_bootstrap.BASE_DIR))
+except ImportError:  # pragma: no cover - the lock file always installs it
+    pass
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Production hardening: on whenever debug is off; TLS-only parts follow XUNZHI_HTTPS.
+HTTPS = env_bool("XUNZHI_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("XUNZHI_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = env_bool("XUNZHI_HSTS_PRELOAD", HTTPS)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SILENCED_SYSTEM_CHECKS = (
+    [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

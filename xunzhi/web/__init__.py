@@ -1,0 +1,1 @@
+"""Web: the browser application (dashboard, ledgers, uploads, approval, reports) for every role."""

@@ -1,0 +1,8 @@
+"""Web application routes (filled in by the web application issue)."""
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+]
