@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "xunzhi.web"
     verbose_name = "网页应用"
+
+    def ready(self) -> None:
+        from xunzhi.web import signals
+
+        signals.connect()
+        signals.connect_ledger_changed()

@@ -1,0 +1,454 @@
+"""Writes to the ledgers from people (the web forms, the CLI): create, edit, delete and the
+reported-value workflow (save, submit, approve, return, un-approve).
+
+Every edit carries the ``version`` the user saw. An edit whose version is stale is refused with a
+message naming who must refresh, never silently overwritten (optimistic locking). Every write
+checks that the organisation lies inside the caller's scope (a subtree), and reported values of a
+submitted or approved period are locked. Bulk imports live in :mod:`xunzhi.intake`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+
+from xunzhi.ledgers.models import (
+    LEDGER_MODELS,
+    ReportedValue,
+    SubmissionStatus,
+    ValueSubmission,
+)
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org
+
+KIND_NAMES = {
+    "activities": "活动台账",
+    "projects": "办实事项目",
+    "problems": "问题清单",
+    "resources": "资源台账",
+    "values": "填报数据",
+    "visits": "督导记录",
+}
+
+#: Which campaign list (``CampaignSpec`` attribute) a type-like field must come from.
+CHOICE_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "activities": {"type": ("activity_types", "活动类型")},
+    "projects": {"field": ("project_fields", "重点领域")},
+    "problems": {
+        "source": ("problem_sources", "问题来源"),
+        "category": ("problem_categories", "问题类别"),
+    },
+    "resources": {"type": ("resource_types", "资源类型")},
+    "values": {"item": ("value_item_codes", "填报指标")},
+    "visits": {"method": ("visit_methods", "督导方式")},
+}
+
+LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
+
+#: Sent after every write of these services (``kind`` names the ledger); caches listen to it.
+ledger_changed = Signal()
+
+
+def _changed(kind: str) -> None:
+    ledger_changed.send(sender=None, kind=kind)
+
+
+def ledger_model(kind: str) -> type[models.Model]:
+    try:
+        return LEDGER_MODELS[kind]
+    except KeyError as exc:
+        known = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
+        raise UserError(f"未知的台账类型“{kind}”，应为：{known}。") from exc
+
+
+def _check_scope(org: Org, scope: Org | None) -> None:
+    if scope is not None and not org.path.startswith(scope.path):
+        raise UserError(f"组织“{org.name}”不在您的管理范围（{scope.name}）内，不能修改其数据。")
+
+
+def _check_choices(kind: str, campaign, data: dict[str, Any]) -> None:
+    spec = campaign.spec
+    for field, (attr, label) in CHOICE_FIELDS.get(kind, {}).items():
+        value = data.get(field)
+        if value in (None, ""):
+            continue
+        allowed = getattr(spec, attr)
+        if value not in allowed:
+            raise UserError(
+                f"{label}“{value}”不在本次学习教育活动的范围内，应为：{'、'.join(allowed)}。"
+            )
+
+
+def _check_dates(kind: str, campaign, data: dict[str, Any]) -> None:
+    if kind == "projects" and data.get("status") == "已完成" and not data.get("done_date"):
+        raise UserError("状态为“已完成”的项目必须填写完成日期。")
+    if kind == "problems" and data.get("status") == "已整改" and not data.get("done_date"):
+        raise UserError("整改状态为“已整改”的问题必须填写完成日期。")
+    for field in ("date", "done_date", "found_date"):
+        value = data.get(field)
+        if isinstance(value, dt.date) and value > campaign.end_date + dt.timedelta(days=366):
+            raise UserError(f"日期 {value} 远在学习教育活动结束之后，请检查。")
+
+
+def _check_value_lock(campaign, org: Org, period: str) -> None:
+    sub = ValueSubmission.objects.filter(campaign=campaign, org=org, period=period).first()
+    if sub is not None and sub.status in LOCKED_STATUSES:
+        raise UserError(
+            f"{org.name} {period} 的填报数据{sub.status}，已锁定，不能修改；"
+            + (
+                "如需修改，请审核人先撤销审核。"
+                if sub.status == SubmissionStatus.APPROVED
+                else "请等待审核或退回。"
+            )
+        )
+
+
+def _duplicate_message(kind: str) -> str:
+    return f"{KIND_NAMES.get(kind, kind)}中已有相同的记录（同一组织下关键字段重复），未保存。"
+
+
+@transaction.atomic
+def ledger_create(
+    *, kind: str, campaign, data: dict[str, Any], scope: Org | None, user=None
+) -> models.Model:
+    """Add one ledger row; ``data`` holds model field values (``org`` an :class:`Org`)."""
+    model = ledger_model(kind)
+    org = data.get("org")
+    if not isinstance(org, Org):
+        raise UserError("请选择组织。")
+    _check_scope(org, scope)
+    _check_choices(kind, campaign, data)
+    _check_dates(kind, campaign, data)
+    if kind == "values":
+        data = dict(data, period_end=period_end(data["period"], campaign=campaign))
+        _check_value_lock(campaign, org, data["period"])
+    obj = model(campaign=campaign, **data)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise UserError(_duplicate_message(kind)) from exc
+    _changed(kind)
+    return obj
+
+
+@transaction.atomic
+def ledger_update(
+    *,
+    kind: str,
+    campaign,
+    pk: int,
+    version: int,
+    data: dict[str, Any],
+    scope: Org | None,
+    user=None,
+) -> models.Model:
+    """Change one row if nobody changed it since ``version`` was read; else refuse."""
+    model = ledger_model(kind)
+    current = model.objects.select_for_update().filter(pk=pk, campaign=campaign).first()
+    if current is None:
+        raise UserError("该记录已不存在（可能已被其他用户删除）。")
+    _check_scope(current.org, scope)
+    org = data.get("org", current.org)
+    _check_scope(org, scope)
+    _check_choices(kind, campaign, data)
+    _check_dates(kind, campaign, data)
+    if kind == "values":
+        _check_value_lock(campaign, current.org, current.period)
+        period = data.get("period", current.period)
+        data = dict(data, period_end=period_end(period, campaign=campaign))
+        _check_value_lock(campaign, org, period)
+    if current.version != version:
+        raise UserError(
+            f"保存失败：该记录已被其他用户修改（您看到的是第 {version} 版，当前是第 "
+            f"{current.version} 版）。您的修改未保存，请刷新页面查看最新内容后重新修改。"
+        )
+    fields = dict(data, version=F("version") + 1, updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            changed = model.objects.filter(pk=pk, version=version).update(**fields)
+    except IntegrityError as exc:
+        raise UserError(_duplicate_message(kind)) from exc
+    if changed != 1:  # pragma: no cover - guarded by select_for_update above
+        raise UserError("保存失败：该记录已被其他用户修改，请刷新后重试。")
+    _changed(kind)
+    return model.objects.get(pk=pk)
+
+
+@transaction.atomic
+def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | None) -> None:
+    """Delete one row if it is still at ``version``."""
+    model = ledger_model(kind)
+    current = model.objects.select_for_update().filter(pk=pk, campaign=campaign).first()
+    if current is None:
+        raise UserError("该记录已不存在（可能已被其他用户删除）。")
+    _check_scope(current.org, scope)
+    if kind == "values":
+        _check_value_lock(campaign, current.org, current.period)
+    if current.version != version:
+        raise UserError(
+            f"删除失败：该记录已被其他用户修改（当前是第 {current.version} 版），请刷新后再确认删除。"
+        )
+    try:
+        current.delete()
+    except models.ProtectedError as exc:
+        raise UserError("该记录仍被其他记录引用，不能删除。") from exc
+    _changed(kind)
+
+
+# --- periods -----------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+WHOLE = "全程"
+
+
+def period_end(period: str, *, campaign) -> dt.date:
+    """The last day of a period ``2021-06``, ``2021Q2`` or ``全程`` (the campaign's end)."""
+    text = (period or "").strip()
+    if text == WHOLE:
+        return campaign.end_date
+    if m := _MONTH.match(text):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12:
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+    if m := _QUARTER.match(text):
+        year, month = int(m[1]), int(m[2]) * 3
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    raise UserError(f"期间“{period}”无效：应为月份（如 2021-06）、季度（如 2021Q2）或“全程”。")
+
+
+def campaign_months(campaign) -> list[str]:
+    """The campaign's reporting months, ``2021-02`` … ``2022-01``."""
+    months = []
+    year, month = campaign.start_date.year, campaign.start_date.month
+    while (year, month) <= (campaign.end_date.year, campaign.end_date.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+# --- reported values -----------------------------------------------------------------------
+
+
+def _parse_decimal(item: str, raw: Any) -> Decimal | None:
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise UserError(f"“{item}”的数值“{raw}”不是数字。") from exc
+    if not value.is_finite():
+        raise UserError(f"“{item}”的数值“{raw}”不是数字。")
+    if value < 0:
+        raise UserError(f"“{item}”不能为负数（填写的是 {value}）。")
+    if value >= Decimal("1e14"):
+        raise UserError(f"“{item}”的数值 {value} 太大。")
+    return value.quantize(Decimal("0.01"))
+
+
+def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]:
+    """The campaign's ``value_checks`` that ``values`` break: numerator above its denominator."""
+    errors = []
+    for check in campaign.spec.value_checks:
+        num, den = values.get(check.numerator), values.get(check.denominator)
+        if num is not None and den is None:
+            errors.append(f"填写了“{check.numerator}”时必须同时填写“{check.denominator}”。")
+        elif num is not None and den is not None and num > den:
+            errors.append(
+                f"“{check.numerator}”（{_fmt(num)}）不能大于“{check.denominator}”（{_fmt(den)}）。"
+            )
+    return errors
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _submission(campaign, org: Org, period: str, *, lock: bool = True) -> ValueSubmission:
+    qs = ValueSubmission.objects.select_for_update() if lock else ValueSubmission.objects
+    sub = qs.filter(campaign=campaign, org=org, period=period).first()
+    if sub is None:
+        sub, _ = ValueSubmission.objects.get_or_create(campaign=campaign, org=org, period=period)
+    return sub
+
+
+@transaction.atomic
+def values_save(
+    *,
+    campaign,
+    org: Org,
+    period: str,
+    values: dict[str, Any],
+    scope: Org | None,
+    user=None,
+    version: int | None = None,
+) -> ValueSubmission:
+    """Save one unit's values for one period (blank removes an item). Refused when locked,
+    when a check fails, or when ``version`` (the submission's) is stale."""
+    _check_scope(org, scope)
+    end = period_end(period, campaign=campaign)
+    codes = campaign.spec.value_item_codes
+    unknown = [k for k in values if k not in codes]
+    if unknown:
+        raise UserError(f"未知的填报指标：{'、'.join(unknown)}。")
+    parsed = {code: _parse_decimal(code, values.get(code)) for code in codes if code in values}
+    sub = _submission(campaign, org, period)
+    if sub.status in LOCKED_STATUSES:
+        _check_value_lock(campaign, org, period)
+    if version is not None and sub.version != version:
+        raise UserError(
+            f"保存失败：{org.name} {period} 的填报数据已被其他用户修改（当前是第 {sub.version} 版），"
+            "您的修改未保存，请刷新后重新填写。"
+        )
+    existing = {
+        rv.item: rv
+        for rv in ReportedValue.objects.select_for_update().filter(
+            campaign=campaign, org=org, period=period
+        )
+    }
+    merged = {code: rv.value for code, rv in existing.items()}
+    merged.update(parsed)
+    merged = {k: v for k, v in merged.items() if v is not None}
+    errors = value_check_errors(campaign, merged)
+    if errors:
+        raise UserError("；".join(errors))
+    now = timezone.now()
+    for code, value in parsed.items():
+        row = existing.get(code)
+        if value is None:
+            if row is not None:
+                row.delete()
+        elif row is None:
+            ReportedValue.objects.create(
+                campaign=campaign, org=org, period=period, period_end=end, item=code, value=value
+            )
+        elif row.value != value:
+            ReportedValue.objects.filter(pk=row.pk).update(
+                value=value, version=F("version") + 1, updated_at=now
+            )
+    sub.status = SubmissionStatus.DRAFT if sub.status != SubmissionStatus.RETURNED else sub.status
+    sub.version += 1
+    sub.save(update_fields=["status", "version"])
+    _changed("values")
+    return sub
+
+
+def _check_review_scope(org: Org, reviewer_scope: Org | None) -> None:
+    """Approval is by the level above: the reviewer's scope must lie strictly above the unit,
+    except for the top unit of the tree, which its own office reviews."""
+    if reviewer_scope is None:
+        return
+    _check_scope(org, reviewer_scope)
+    if org.path == reviewer_scope.path and reviewer_scope.depth > 1:
+        raise UserError(f"{org.name} 的填报数据应由上级审核，不能由本级审核。")
+
+
+def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, version: int | None):
+    if version is not None and sub.version != version:
+        raise UserError(
+            f"操作失败：{sub.org.name} {sub.period} 的填报状态已被其他用户改变（当前：{sub.status}），"
+            "请刷新页面后再操作。"
+        )
+    if sub.status not in statuses:
+        raise UserError(
+            f"{sub.org.name} {sub.period} 的填报数据当前为“{sub.status}”，不能{action}。"
+        )
+
+
+@transaction.atomic
+def values_submit(
+    *, campaign, org: Org, period: str, scope: Org | None, user=None, version: int | None = None
+) -> ValueSubmission:
+    """草稿/已退回 → 已提交 (then locked for the unit until returned)."""
+    _check_scope(org, scope)
+    sub = _submission(campaign, org, period)
+    _expect(sub, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), "提交", version)
+    current = dict(
+        ReportedValue.objects.filter(campaign=campaign, org=org, period=period).values_list(
+            "item", "value"
+        )
+    )
+    if not current:
+        raise UserError(f"{org.name} {period} 还没有填报任何数据，不能提交。")
+    errors = value_check_errors(campaign, current)
+    if errors:
+        raise UserError("；".join(errors))
+    sub.status = SubmissionStatus.SUBMITTED
+    sub.submitted_at = timezone.now()
+    sub.submitted_by = user if getattr(user, "pk", None) else None
+    sub.reason = ""
+    sub.version += 1
+    sub.save()
+    _changed("values")
+    return sub
+
+
+@transaction.atomic
+def values_approve(
+    *, campaign, org: Org, period: str, reviewer_scope: Org | None, user=None, version=None
+) -> ValueSubmission:
+    """已提交 → 已审核: the values are locked until un-approved."""
+    _check_review_scope(org, reviewer_scope)
+    sub = _submission(campaign, org, period)
+    _expect(sub, (SubmissionStatus.SUBMITTED,), "审核通过", version)
+    sub.status = SubmissionStatus.APPROVED
+    sub.reviewed_at = timezone.now()
+    sub.reviewed_by = user if getattr(user, "pk", None) else None
+    sub.version += 1
+    sub.save()
+    _changed("values")
+    return sub
+
+
+@transaction.atomic
+def values_return(
+    *,
+    campaign,
+    org: Org,
+    period: str,
+    reason: str,
+    reviewer_scope: Org | None,
+    user=None,
+    version=None,
+) -> ValueSubmission:
+    """已提交 → 已退回 with a reason the unit sees; the unit may then edit and resubmit."""
+    _check_review_scope(org, reviewer_scope)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("退回时必须填写退回理由。")
+    sub = _submission(campaign, org, period)
+    _expect(sub, (SubmissionStatus.SUBMITTED,), "退回", version)
+    sub.status = SubmissionStatus.RETURNED
+    sub.reason = reason
+    sub.reviewed_at = timezone.now()
+    sub.reviewed_by = user if getattr(user, "pk", None) else None
+    sub.version += 1
+    sub.save()
+    _changed("values")
+    return sub
+
+
+@transaction.atomic
+def values_unapprove(
+    *, campaign, org: Org, period: str, reviewer_scope: Org | None, user=None, version=None
+) -> ValueSubmission:
+    """已审核 → 已提交: unlocks the period for review again (the reviewer may then return it)."""
+    _check_review_scope(org, reviewer_scope)
+    sub = _submission(campaign, org, period)
+    _expect(sub, (SubmissionStatus.APPROVED,), "撤销审核", version)
+    sub.status = SubmissionStatus.SUBMITTED
+    sub.reviewed_at = timezone.now()
+    sub.reviewed_by = user if getattr(user, "pk", None) else None
+    sub.version += 1
+    sub.save()
+    _changed("values")
+    return sub

@@ -1,0 +1,140 @@
+"""Forms: every organisation or leader field is limited to the user's scope."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.forms import modelform_factory
+
+from xunzhi.ledgers.selectors import KINDS
+from xunzhi.ledgers.services import CHOICE_FIELDS, campaign_months, ledger_model
+from xunzhi.organisations.models import Leader, Org, OrgKind
+from xunzhi.web.models import Role
+from xunzhi.web.scope import scope_orgs, user_scope
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Org) -> str:
+        return f"{'　' * max(0, obj.depth - 1)}{obj.name}"
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        elif not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("class", "form-control")
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class PasswordForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+_DATE_FIELDS = {"date", "planned_date", "done_date", "deadline", "found_date"}
+
+
+def ledger_form_class(kind: str):
+    model = ledger_model(kind)
+    conf = KINDS[kind]
+    widgets = {
+        name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        for name in conf.form_fields
+        if name in _DATE_FIELDS
+    }
+    for name in ("description", "measures", "findings", "feedback", "note"):
+        if name in conf.form_fields:
+            widgets[name] = forms.Textarea(attrs={"rows": 3})
+    base = modelform_factory(model, fields=list(conf.form_fields), widgets=widgets)
+
+    class LedgerForm(base):
+        version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+        def __init__(self, *args, user, campaign, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["org"] = OrgChoiceField(
+                queryset=scope_orgs(user), label=model._meta.get_field("org").verbose_name
+            )
+            if "leader" in self.fields:
+                self.fields["leader"].queryset = (
+                    Leader.objects.filter(org__path__startswith=user_scope(user).path)
+                    .select_related("org")
+                    .order_by("org__path", "name")
+                )
+            spec = campaign.spec
+            for name, (attr, _label) in CHOICE_FIELDS.get(kind, {}).items():
+                if name in self.fields:
+                    field = self.fields[name]
+                    choices = [(c, c) for c in getattr(spec, attr)]
+                    if not field.required:
+                        choices = [("", "—")] + choices
+                    self.fields[name] = forms.ChoiceField(
+                        label=field.label, choices=choices, required=field.required
+                    )
+            if "period" in self.fields:
+                months = campaign_months(campaign)
+                self.fields["period"] = forms.ChoiceField(
+                    label="期间", choices=[(m, m) for m in months] + [("全程", "全程")]
+                )
+            if self.instance.pk:
+                self.fields["version"].initial = self.instance.version
+            _bootstrap(self)
+
+    return LedgerForm
+
+
+class ValueReturnForm(forms.Form):
+    reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="台账类型",
+        required=False,
+        choices=[("", "自动识别")] + [(k, c.title) for k, c in KINDS.items()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=50, required=False)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    scope = OrgChoiceField(label="管理范围", queryset=Org.objects.none())
+    password = forms.CharField(
+        label="密码",
+        required=False,
+        widget=forms.PasswordInput,
+        help_text="新用户必填；留空则不修改。",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].queryset = scope_orgs(user)
+        _bootstrap(self)
+
+
+class OrgForm(forms.Form):
+    code = forms.CharField(label="组织代码", max_length=32)
+    name = forms.CharField(label="组织名称", max_length=100)
+    kind = forms.ChoiceField(label="类型", choices=OrgKind.choices)
+    member_count = forms.IntegerField(label="党员数", min_value=0, initial=0)
+    parent = OrgChoiceField(label="上级组织", queryset=Org.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = scope_orgs(user)
+        _bootstrap(self)

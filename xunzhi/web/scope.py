@@ -1,0 +1,99 @@
+"""Scope and permissions, enforced in one place.
+
+A user's scope is a subtree of the organisation tree (their profile's ``scope`` unit and
+everything below it). Every view reads through :func:`scoped`, every form field's queryset is
+:func:`scope_orgs`, and every object lookup goes through :func:`get_scoped_or_404`, so a
+record outside the scope answers 404 whatever the URL, form field, filter or export.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from xunzhi.organisations.models import Org
+from xunzhi.web.models import Profile, Role
+
+#: What each role may do (besides reading its scope).
+PERMISSIONS: dict[str, set[str]] = {
+    Role.OFFICE: {"edit", "upload", "values", "review", "report", "visits", "manage"},
+    Role.INSPECTOR: {"review", "report", "visits"},
+    Role.CLERK: {"edit", "upload", "values"},
+    Role.VIEWER: set(),
+}
+
+ACTION_NAMES = {
+    "edit": "修改台账",
+    "upload": "导入台账",
+    "values": "填报数据",
+    "review": "审核填报数据",
+    "report": "生成评估报告",
+    "visits": "记录督导情况",
+    "manage": "管理组织和用户",
+}
+
+
+def user_profile(user) -> Profile:
+    """The profile of a signed-in user; superusers without one see the whole first tree."""
+    cached = getattr(user, "_xz_profile_cache", None)
+    if cached is not None:
+        return cached
+    profile = Profile.objects.select_related("scope").filter(user_id=user.pk).first()
+    if profile is None:
+        if getattr(user, "is_superuser", False):
+            root = Org.get_first_root_node()
+            if root is None:
+                raise PermissionDenied("数据库中还没有组织。")
+            profile = Profile(user=user, role=Role.OFFICE, scope=root)
+        else:
+            raise PermissionDenied("您的账号还没有分配角色和管理范围，请联系县学习教育办。")
+    user._xz_profile_cache = profile
+    return profile
+
+
+def user_scope(user) -> Org:
+    return user_profile(user).scope
+
+
+def can(user, action: str) -> bool:
+    return action in PERMISSIONS.get(user_profile(user).role, set())
+
+
+def require(user, action: str) -> None:
+    if not can(user, action):
+        raise PermissionDenied(
+            f"您的角色（{user_profile(user).get_role_display()}）不能{ACTION_NAMES[action]}。"
+        )
+
+
+def can_edit_kind(user, kind: str) -> bool:
+    """Clerks and the office edit ledgers; the guidance group records its visits."""
+    if kind == "visits":
+        return can(user, "visits")
+    if kind == "problems":
+        return can(user, "edit") or can(user, "visits")
+    return can(user, "edit")
+
+
+def scoped(qs: QuerySet, user, *, field: str = "org") -> QuerySet:
+    """``qs`` narrowed to the user's subtree; ``field`` is the path to the Org ('' for Org)."""
+    scope = user_scope(user)
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    return qs.filter(**{lookup: scope.path})
+
+
+def scope_orgs(user) -> QuerySet[Org]:
+    """The units a user may see or pick in a form."""
+    return scoped(Org.objects.all(), user, field="").order_by("path")
+
+
+def in_scope(user, org: Org) -> bool:
+    return org.path.startswith(user_scope(user).path)
+
+
+def get_scoped_or_404(qs: QuerySet, user, *, field: str = "org", **lookup):
+    obj = scoped(qs, user, field=field).filter(**lookup).first()
+    if obj is None:
+        raise Http404("找不到该记录，或该记录不在您的管理范围内。")
+    return obj

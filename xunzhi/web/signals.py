@@ -1,0 +1,28 @@
+"""Every ledger write bumps the data stamp, so cached dashboard figures are never stale."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from xunzhi.ledgers.models import LEDGER_MODELS, ValueSubmission
+from xunzhi.organisations.models import Leader, Org
+
+
+def _bump(sender, **kwargs) -> None:
+    from xunzhi.web.services import data_stamp_bump
+
+    data_stamp_bump()
+
+
+def connect() -> None:
+    from xunzhi.intake.models import ImportBatch
+
+    for model in (*LEDGER_MODELS.values(), ValueSubmission, Org, Leader, ImportBatch):
+        post_save.connect(_bump, sender=model, dispatch_uid=f"xz-stamp-save-{model.__name__}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"xz-stamp-del-{model.__name__}")
+
+
+def connect_ledger_changed() -> None:
+    from xunzhi.ledgers.services import ledger_changed
+
+    ledger_changed.connect(_bump, dispatch_uid="xz-stamp-ledger-changed")

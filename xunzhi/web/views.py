@@ -1,0 +1,673 @@
+"""Views: thin layers over the ledger, intake, figure and report services.
+
+Every read goes through :mod:`xunzhi.web.scope` (``scoped``/``get_scoped_or_404``/
+``scope_orgs``), so nothing outside the user's subtree can be read or changed by any URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.ledgers.models import ReportedValue, SubmissionStatus, ValueSubmission
+from xunzhi.ledgers.selectors import KINDS, LedgerFilters, ledger_filtered, ledger_totals
+from xunzhi.ledgers.services import (
+    KIND_NAMES,
+    campaign_months,
+    ledger_create,
+    ledger_delete,
+    ledger_update,
+    value_check_errors,
+    values_approve,
+    values_return,
+    values_save,
+    values_submit,
+    values_unapprove,
+)
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Leader, Org
+from xunzhi.web.forms import LoginForm, PasswordForm, ValueReturnForm, ledger_form_class
+from xunzhi.web.scope import (
+    can,
+    can_edit_kind,
+    get_scoped_or_404,
+    in_scope,
+    require,
+    scope_orgs,
+    scoped,
+    user_profile,
+    user_scope,
+)
+from xunzhi.web.selectors import campaign_today, dashboard_cached
+
+
+def _campaign(request: HttpRequest):
+    campaign = getattr(request, "_xz_campaign", None)
+    if campaign is None:
+        campaign = request._xz_campaign = campaign_get()
+    return campaign
+
+
+_NAV = (
+    ("dashboard", "dashboard"),
+    ("ledger", "ledgers"),
+    ("values", "values"),
+    ("org", "orgs"),
+    ("user", "users"),
+    ("upload", "upload"),
+    ("job", "upload"),
+    ("report", "reports"),
+    ("figure", "reports"),
+)
+
+
+def _ctx(request: HttpRequest, **extra):
+    profile = user_profile(request.user)
+    name = getattr(request.resolver_match, "url_name", "") or ""
+    nav = next(
+        (n for prefix, n in _NAV if name.startswith(prefix)),
+        "",
+    )
+    base = {
+        "nav": nav,
+        "profile": profile,
+        "scope": profile.scope,
+        "campaign": _campaign(request),
+        "kinds": KINDS,
+        "perm": {
+            a: can(request.user, a)
+            for a in ("edit", "upload", "values", "review", "report", "visits", "manage")
+        },
+    }
+    base.update(extra)
+    return base
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password.html"
+    form_class = PasswordForm
+
+    def get_success_url(self):
+        messages.success(self.request, "密码已修改。")
+        return reverse("dashboard")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_ctx(self.request)}
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    from xunzhi.web import charts
+
+    campaign = _campaign(request)
+    scope = user_scope(request.user)
+    unit = _unit_param(request, scope)
+    stats = dashboard_cached(campaign=campaign, scope=unit, until=campaign_today(campaign))
+    rules = _rules_fired(campaign, unit, stats.until)
+    ctx = _ctx(
+        request,
+        unit=unit,
+        stats=stats,
+        rules=rules,
+        chart_types=charts.bar_chart(stats.activities_by_type[:12], title="活动类型（场次）"),
+        chart_months=charts.line_chart(stats.activities_by_month, title="每月活动场次"),
+        chart_projects=charts.stacked_projects(stats.projects_by_field),
+        chart_problems=charts.problems_chart(stats.problems),
+        chart_reporting=charts.reporting_chart(stats.reporting),
+        units=scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
+    )
+    return render(request, "web/dashboard.html", ctx)
+
+
+def _rules_fired(campaign, unit: Org, until: dt.date) -> list:
+    """Rules that fire for the unit (figures app), or nothing when it is not installed yet."""
+    try:
+        from xunzhi.figures.services import rules_evaluate
+    except ImportError:
+        return []
+    from django.core.cache import cache
+
+    from xunzhi.web.selectors import data_stamp
+
+    key = f"xz:rules:{campaign.pk}:{unit.path}:{until}:{data_stamp()}"
+    fired = cache.get(key)
+    if fired is None:
+        try:
+            results = rules_evaluate(campaign=campaign, unit=unit, until=until)
+        except UserError:
+            results = []
+        fired = [r for r in results if getattr(r, "fired", False)]
+        cache.set(key, fired, 3600)
+    return fired
+
+
+def _unit_param(request: HttpRequest, scope: Org) -> Org:
+    code = request.GET.get("unit", "").strip()
+    if not code:
+        return scope
+    unit = Org.objects.filter(code=code, path__startswith=scope.path).first()
+    if unit is None:
+        raise Http404("该组织不存在，或不在您的管理范围内。")
+    return unit
+
+
+# --- ledgers -----------------------------------------------------------------------------
+
+
+def _kind(kind: str):
+    if kind not in KINDS:
+        raise Http404("没有这种台账。")
+    return KINDS[kind]
+
+
+def _filters(request: HttpRequest, scope: Org) -> LedgerFilters:
+    g = request.GET
+    until = None
+    if g.get("until"):
+        try:
+            until = dt.date.fromisoformat(g["until"])
+        except ValueError:
+            until = None
+    return LedgerFilters(
+        unit=_unit_param(request, scope),
+        type=g.get("type", "").strip(),
+        status=g.get("status", "").strip(),
+        period=g.get("period", "").strip(),
+        q=g.get("q", "").strip(),
+        overdue=g.get("overdue") == "1",
+        until=until,
+        order=g.get("order", "").strip(),
+    )
+
+
+def _type_choices(campaign, kind: str) -> list[str]:
+    spec = campaign.spec
+    return list(
+        {
+            "activities": spec.activity_types,
+            "projects": spec.project_fields,
+            "problems": spec.problem_sources,
+            "resources": spec.resource_types,
+            "values": spec.value_item_codes,
+            "visits": spec.visit_methods,
+        }[kind]
+    )
+
+
+def _status_choices(kind: str) -> list[str]:
+    from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
+
+    return {"projects": ProjectStatus.values, "problems": ProblemStatus.values}.get(kind, [])
+
+
+@login_required
+def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
+    conf = _kind(kind)
+    campaign = _campaign(request)
+    scope = user_scope(request.user)
+    filters = _filters(request, scope)
+    qs = ledger_filtered(kind=kind, campaign=campaign, scope=scope, filters=filters)
+    totals = ledger_totals(kind=kind, queryset=qs)
+    paginator = Paginator(qs, 50)
+    paginator.count = totals["count"]  # known already: saves the COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [
+        {"obj": obj, "cells": [_cell(obj, path) for path, _ in conf.columns]}
+        for obj in page.object_list
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = request.GET.copy()
+    sort_params.pop("order", None)
+    sort_params.pop("page", None)
+    ctx = _ctx(
+        request,
+        conf=conf,
+        kind=kind,
+        rows=rows,
+        page=page,
+        totals=totals,
+        sums=[(label, totals.get(name) or 0) for name, label in conf.sum_fields],
+        filters=filters,
+        query=params.urlencode(),
+        sort_query=sort_params.urlencode(),
+        type_choices=_type_choices(campaign, kind),
+        status_choices=_status_choices(kind),
+        months=campaign_months(campaign),
+        units=scope_orgs(request.user)
+        .filter(depth__lte=scope.depth + 2)
+        .only("id", "code", "name", "depth", "path"),
+        can_edit=can_edit_kind(request.user, kind),
+    )
+    return render(request, "web/ledger_list.html", ctx)
+
+
+def _cell(obj, path: str):
+    value = obj
+    for part in path.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    return value
+
+
+@login_required
+def ledger_export(request: HttpRequest, kind: str) -> HttpResponse:
+    _kind(kind)
+    campaign = _campaign(request)
+    scope = user_scope(request.user)
+    qs = ledger_filtered(
+        kind=kind, campaign=campaign, scope=scope, filters=_filters(request, scope)
+    )
+    from xunzhi.intake.services import ledger_export as export
+
+    data = export(kind=kind, campaign=campaign, queryset=qs, fmt="xlsx")
+    name = f"{KIND_NAMES[kind]}-{scope.name}.xlsx"
+    return _download(
+        data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+
+
+def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
+    from django.utils.encoding import escape_uri_path
+
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(name)}"
+    return response
+
+
+def _form_data(form) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    return {k: (None if v == "" and k in ("leader",) else v) for k, v in data.items()}
+
+
+@login_required
+def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    conf = _kind(kind)
+    if not can_edit_kind(request.user, kind):
+        require(request.user, "edit")
+    campaign = _campaign(request)
+    model_form = ledger_form_class(kind)
+    instance = None
+    if pk is not None:
+        instance = get_scoped_or_404(
+            KINDS_MODEL(kind).objects.filter(campaign=campaign), request.user, pk=pk
+        )
+    if request.method == "POST":
+        form = model_form(request.POST, instance=instance, user=request.user, campaign=campaign)
+        if form.is_valid():
+            scope = user_scope(request.user)
+            try:
+                if instance is None:
+                    ledger_create(
+                        kind=kind,
+                        campaign=campaign,
+                        data=_form_data(form),
+                        scope=scope,
+                        user=request.user,
+                    )
+                    messages.success(request, f"已新增一条{conf.title}记录。")
+                else:
+                    ledger_update(
+                        kind=kind,
+                        campaign=campaign,
+                        pk=instance.pk,
+                        version=form.cleaned_data.get("version") or 0,
+                        data=_form_data(form),
+                        scope=scope,
+                        user=request.user,
+                    )
+                    messages.success(request, "修改已保存。")
+                return redirect(request.GET.get("next") or reverse("ledger_list", args=[kind]))
+            except UserError as exc:
+                form.add_error(None, str(exc))
+    else:
+        form = model_form(instance=instance, user=request.user, campaign=campaign)
+    return render(
+        request,
+        "web/ledger_form.html",
+        _ctx(request, conf=conf, kind=kind, form=form, instance=instance),
+    )
+
+
+def KINDS_MODEL(kind: str):  # noqa: N802 - reads like a constant lookup
+    from xunzhi.ledgers.services import ledger_model
+
+    return ledger_model(kind)
+
+
+@login_required
+@require_POST
+def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    _kind(kind)
+    if not can_edit_kind(request.user, kind):
+        require(request.user, "edit")
+    campaign = _campaign(request)
+    obj = get_scoped_or_404(
+        KINDS_MODEL(kind).objects.filter(campaign=campaign), request.user, pk=pk
+    )
+    try:
+        version = int(request.POST.get("version", "0"))
+        ledger_delete(
+            kind=kind, campaign=campaign, pk=obj.pk, version=version, scope=user_scope(request.user)
+        )
+        messages.success(request, "记录已删除。")
+    except (UserError, ValueError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, UserError) else "请求无效。")
+    return redirect(request.POST.get("next") or reverse("ledger_list", args=[kind]))
+
+
+# --- reported values ---------------------------------------------------------------------
+
+
+@login_required
+def values_index(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    scope = user_scope(request.user)
+    months = campaign_months(campaign)
+    default_period = f"{campaign_today(campaign):%Y-%m}"
+    period = request.GET.get("period") or (
+        default_period if default_period in months else months[-1]
+    )
+    status = request.GET.get("status", "")
+    units = scope_orgs(request.user).filter(depth__lte=scope.depth + 1)
+    subs = scoped(ValueSubmission.objects.filter(campaign=campaign), request.user).select_related(
+        "org"
+    )
+    if period:
+        subs = subs.filter(period=period)
+    if status:
+        subs = subs.filter(status=status)
+    subs = subs.order_by("org__path")
+    paginator = Paginator(subs, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/values_index.html",
+        _ctx(
+            request,
+            months=months,
+            period=period,
+            status=status,
+            statuses=SubmissionStatus.values,
+            units=units,
+            page=page,
+        ),
+    )
+
+
+def _value_org(request: HttpRequest, org_code: str) -> Org:
+    return get_scoped_or_404(Org.objects.all(), request.user, field="", code=org_code)
+
+
+@login_required
+def values_form(request: HttpRequest, org_code: str, period: str) -> HttpResponse:
+    campaign = _campaign(request)
+    org = _value_org(request, org_code)
+    if period not in campaign_months(campaign) and period != "全程":
+        raise Http404("期间无效。")
+    items = campaign.spec.value_items
+    sub = ValueSubmission.objects.filter(campaign=campaign, org=org, period=period).first()
+    current = dict(
+        ReportedValue.objects.filter(campaign=campaign, org=org, period=period).values_list(
+            "item", "value"
+        )
+    )
+    errors: list[str] = []
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        version = _int_or_none(request.POST.get("version"))
+        scope = user_scope(request.user)
+        try:
+            if action == "save":
+                require(request.user, "values")
+                posted = {item.code: request.POST.get(f"v_{item.code}", "") for item in items}
+                errors = value_check_errors(
+                    campaign, {k: _dec(v) for k, v in posted.items() if _dec(v) is not None}
+                )
+                if not errors:
+                    values_save(
+                        campaign=campaign,
+                        org=org,
+                        period=period,
+                        values=posted,
+                        scope=scope,
+                        user=request.user,
+                        version=version,
+                    )
+                    messages.success(request, "填报数据已保存（草稿）。")
+                    return redirect(request.path)
+            elif action == "submit":
+                require(request.user, "values")
+                values_submit(
+                    campaign=campaign,
+                    org=org,
+                    period=period,
+                    scope=scope,
+                    user=request.user,
+                    version=version,
+                )
+                messages.success(request, "已提交，等待上级审核。")
+                return redirect(request.path)
+            elif action in ("approve", "return", "unapprove"):
+                require(request.user, "review")
+                kwargs = dict(
+                    campaign=campaign,
+                    org=org,
+                    period=period,
+                    reviewer_scope=scope,
+                    user=request.user,
+                    version=version,
+                )
+                if action == "approve":
+                    values_approve(**kwargs)
+                    messages.success(request, "已审核通过，数据已锁定。")
+                elif action == "return":
+                    form = ValueReturnForm(request.POST)
+                    values_return(reason=form.data.get("reason", ""), **kwargs)
+                    messages.success(request, "已退回。")
+                else:
+                    values_unapprove(**kwargs)
+                    messages.success(request, "已撤销审核，数据回到“已提交”状态。")
+                return redirect(request.path)
+            else:
+                errors = ["未知操作。"]
+        except UserError as exc:
+            errors = [str(exc)]
+    rows = []
+    for item in items:
+        raw = posted.get(item.code) if posted else None
+        value = current.get(item.code)
+        rows.append(
+            {
+                "item": item,
+                "value": raw if raw is not None else ("" if value is None else _plain(value)),
+            }
+        )
+    locked = sub is not None and sub.status in (
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.APPROVED,
+    )
+    scope = user_scope(request.user)
+    can_review = can(request.user, "review") and (org.path != scope.path or scope.depth == 1)
+    return render(
+        request,
+        "web/values_form.html",
+        _ctx(
+            request,
+            org=org,
+            period=period,
+            rows=rows,
+            sub=sub,
+            errors=errors,
+            locked=locked,
+            can_review=can_review,
+            checks=campaign.spec.value_checks,
+            months=campaign_months(campaign),
+        ),
+    )
+
+
+def _int_or_none(raw):
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _dec(raw):
+    from decimal import Decimal, InvalidOperation
+
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _plain(value) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+# --- organisations and users -------------------------------------------------------------
+
+
+@login_required
+def org_tree(request: HttpRequest) -> HttpResponse:
+    scope = user_scope(request.user)
+    unit = _unit_param(request, scope)
+    children = Org.objects.filter(path__startswith=unit.path, depth=unit.depth + 1).order_by("path")
+    ancestors = [a for a in Org.objects.get_ancestors(unit) if a.path.startswith(scope.path)]
+    leaders = Leader.objects.filter(org=unit).order_by("name")
+    from xunzhi.web.models import Profile
+
+    users = (
+        Profile.objects.filter(scope__path__startswith=unit.path)
+        .select_related("user", "scope")
+        .order_by("scope__path", "user__username")
+    )
+    return render(
+        request,
+        "web/orgs.html",
+        _ctx(
+            request,
+            unit=unit,
+            children=children,
+            ancestors=ancestors,
+            leaders=leaders,
+            users=users,
+            subtree_count=Org.objects.filter(path__startswith=unit.path).count(),
+        ),
+    )
+
+
+@login_required
+def org_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.forms import OrgForm
+    from xunzhi.web.services import org_create
+
+    form = OrgForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = org_create(
+                parent=form.cleaned_data["parent"],
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                member_count=form.cleaned_data["member_count"],
+                actor_scope=user_scope(request.user),
+            )
+            messages.success(request, f"已新增组织“{org.name}”。")
+            return redirect(f"{reverse('orgs')}?{urlencode({'unit': org.code})}")
+        except UserError as exc:
+            form.add_error(None, str(exc))
+    return render(request, "web/simple_form.html", _ctx(request, form=form, title="新增组织"))
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.models import Profile
+
+    profiles = scoped(Profile.objects.select_related("user", "scope"), request.user, field="scope")
+    return render(
+        request,
+        "web/users.html",
+        _ctx(request, profiles=profiles.order_by("scope__path", "user__username")),
+    )
+
+
+@login_required
+def user_edit(request: HttpRequest, username: str | None = None) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.forms import UserForm
+    from xunzhi.web.models import Profile
+    from xunzhi.web.services import user_save
+
+    initial = {}
+    if username is not None:
+        profile = get_scoped_or_404(
+            Profile.objects.select_related("user", "scope"),
+            request.user,
+            field="scope",
+            user__username=username,
+        )
+        initial = {
+            "username": profile.user.username,
+            "display_name": profile.display_name,
+            "role": profile.role,
+            "scope": profile.scope,
+        }
+    form = UserForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            if username is None and (
+                Profile.objects.filter(user__username=cd["username"]).exists()
+            ):
+                raise UserError(f"用户名“{cd['username']}”已存在。")
+            user_save(
+                username=username or cd["username"],
+                role=cd["role"],
+                scope=cd["scope"],
+                password=cd["password"] or None,
+                display_name=cd["display_name"],
+                actor_scope=user_scope(request.user),
+            )
+            messages.success(request, "用户已保存。")
+            return redirect("users")
+        except UserError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "web/simple_form.html",
+        _ctx(request, form=form, title="编辑用户" if username else "新增用户"),
+    )
+
+
+def in_scope_or_404(request: HttpRequest, org: Org) -> None:
+    if not in_scope(request.user, org):
+        raise Http404("不在您的管理范围内。")
