@@ -1,0 +1,130 @@
+"""The 数据核对表 (.xlsx): every figure with its definition, value, printed text and source count;
+every rule with the units it measured, short ones first. Written with openpyxl (write-only)."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from xunzhi.figures.display import figure_display
+
+if TYPE_CHECKING:
+    from xunzhi.reports.services import ComposedReport
+
+FIGURE_HEADERS = ("代码", "名称", "定义", "数值", "报告中的文字", "来源记录数", "是否写入报告")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _header(ws, headers) -> None:
+    bold = Font(bold=True)
+    row = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = bold
+        row.append(cell)
+    ws.append(row)
+
+
+def sheet_title(name: str, used: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("_", name)[:28] or "规则"
+    title, n = base, 2
+    while title in used:
+        title = f"{base[:26]}{n}"
+        n += 1
+    used.add(title)
+    return title
+
+
+def check_sheet_build(composed: ComposedReport) -> bytes:
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    printed = {run.figure for block in composed.document.blocks for run in block.runs if run.figure}
+    ws = wb.create_sheet(sheet_title("数据项", used))
+    figures = composed.figures
+    ws.append(
+        [
+            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 {figures.cutoff.isoformat()}）"
+        ]
+    )
+    _header(ws, FIGURE_HEADERS)
+    for figure in figures:
+        ws.append(
+            [
+                figure.code,
+                figure.name,
+                figure.definition,
+                _cell_value(figure.value) if not figure.missing else "（无数据）",
+                figure.text or "",
+                figure.source_count,
+                "是" if figure.code in printed else "否",
+            ]
+        )
+    summary = wb.create_sheet(sheet_title("规则", used))
+    _header(
+        summary,
+        (
+            "规则",
+            "名称",
+            "是否触发",
+            "强度",
+            "测量单位数",
+            "不足单位数",
+            "不足占比",
+            "触发所需占比",
+        ),
+    )
+    for result in composed.rules:
+        summary.append(
+            [
+                result.code,
+                result.name,
+                "是" if result.fired else "否",
+                result.strength,
+                result.units_total,
+                result.units_short,
+                figure_display(Decimal(str(result.share)), "%"),
+                figure_display(Decimal(str(result.required_share)), "%"),
+            ]
+        )
+    for result in composed.rules:
+        ws = wb.create_sheet(sheet_title(f"规则-{result.code}", used))
+        rule = result.rule
+        labels = [c.label for c in rule.conditions] if rule else []
+        thresholds = (
+            "；".join(
+                f"{k} {c.compare} {result.thresholds[k]}"
+                for k, c in zip(labels, rule.conditions, strict=True)
+            )
+            if rule
+            else ""
+        )
+        ws.append(
+            [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+        )
+        _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
+        ordered = sorted(result.units, key=lambda u: (not u.short, u.code))
+        for unit in ordered:
+            ws.append(
+                [
+                    unit.code,
+                    unit.name,
+                    unit.kind,
+                    *(_cell_value(unit.measures.get(label)) for label in labels),
+                    "是" if unit.short else "否",
+                ]
+            )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

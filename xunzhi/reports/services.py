@@ -1,0 +1,212 @@
+"""Report services: compose an evaluation report, write its files and its check sheet (数据核对表).
+
+``report_compose`` computes figures and rules and fills the campaign's template into a
+:class:`ReportDocument`; ``report_generate`` renders it (docx, html, md, pdf), writes the
+check sheet and records a :class:`ReportVersion`. The CLI, the web app and background tasks
+all call these two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xunzhi.figures.services import FigureSet, RuleResult, figures_compute, rules_evaluate
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org
+from xunzhi.reports.compose import document_compose, template_read
+from xunzhi.reports.document import ReportDocument
+from xunzhi.reports.models import Evaluation, ReportVersion
+
+FORMATS = ("docx", "html", "md", "pdf")
+
+EVALUATION_FIELDS = (
+    "group_number",
+    "arrival_date",
+    "city",
+    "strategies",
+    "brand",
+    "lecture_places",
+    "addressee",
+    "signature",
+    "sign_date",
+    "until",
+)
+
+
+@dataclass
+class ComposedReport:
+    document: ReportDocument
+    figures: FigureSet
+    rules: list[RuleResult]
+    evaluation: Evaluation
+
+
+def evaluation_for(*, campaign, unit: Org, **overrides: Any) -> Evaluation:
+    """The stored evaluation of ``unit`` in ``campaign`` (unsaved defaults when there is none).
+
+    ``overrides`` (fields of :class:`Evaluation`, ``None`` = keep) apply to this instance
+    only; call :func:`evaluation_save` to store them.
+    """
+    evaluation = Evaluation.objects.filter(campaign=campaign, unit=unit).first()
+    if evaluation is None:
+        evaluation = Evaluation(campaign=campaign, unit=unit)
+    for name, value in overrides.items():
+        if name not in EVALUATION_FIELDS:
+            raise UserError(f"评估设置没有“{name}”这一项。")
+        if value is not None:
+            setattr(evaluation, name, value)
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_save(*, evaluation: Evaluation) -> Evaluation:
+    evaluation.full_clean(validate_unique=False)
+    evaluation.save()
+    return evaluation
+
+
+def _evaluation_view(evaluation: Evaluation, cutoff: dt.date) -> SimpleNamespace:
+    values = {name: getattr(evaluation, name) for name in EVALUATION_FIELDS}
+    values["sign_date"] = evaluation.sign_date or evaluation.until or cutoff
+    values["group_title"] = evaluation.group_title
+    return SimpleNamespace(**values)
+
+
+def report_compose(*, evaluation: Evaluation) -> ComposedReport:
+    """Figures, rules and the filled template of one evaluation; the document is self-checked."""
+    campaign, unit = evaluation.campaign, evaluation.unit
+    spec = campaign.spec
+    if not spec.template_path:
+        raise UserError(f"活动“{campaign.name}”的定义文件没有指定报告模板（[campaign].template）。")
+    figures = figures_compute(campaign=campaign, unit=unit, until=evaluation.until)
+    rules = rules_evaluate(campaign=campaign, unit=unit, until=evaluation.until)
+    document = document_compose(
+        template_text=template_read(spec.template_path),
+        figures=figures,
+        rules=rules,
+        evaluation=_evaluation_view(evaluation, figures.cutoff),
+        unit_name=unit.name,
+        campaign_name=campaign.name,
+        campaign_settings=spec.settings,
+        meta={
+            "campaign": campaign.code,
+            "unit": unit.code,
+            "cutoff": figures.cutoff.isoformat(),
+        },
+    )
+    return ComposedReport(document=document, figures=figures, rules=rules, evaluation=evaluation)
+
+
+def render(document: ReportDocument, fmt: str) -> bytes:
+    """One rendering of the document, by the renderers of :mod:`xunzhi.reports.render`."""
+    if fmt == "docx":
+        from xunzhi.reports.render.docx import render_docx
+
+        return render_docx(document)
+    if fmt == "html":
+        from xunzhi.reports.render.html import render_html
+
+        return render_html(document).encode("utf-8")
+    if fmt == "md":
+        from xunzhi.reports.render.markdown import render_markdown
+
+        return render_markdown(document).encode("utf-8")
+    if fmt == "pdf":
+        from xunzhi.reports.render.docx import render_docx
+        from xunzhi.reports.render.pdf import render_pdf
+
+        return render_pdf(render_docx(document))
+    raise UserError(f"不支持的报告格式“{fmt}”，可选：{'、'.join(FORMATS)}。")
+
+
+def _default_dir(evaluation: Evaluation) -> Path:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
+    return Path(settings.DATA_DIR) / "reports" / evaluation.unit.code / stamp
+
+
+def report_generate(
+    *,
+    evaluation: Evaluation,
+    formats: tuple[str, ...] | list[str] = ("docx",),
+    check_sheet: bool | str | Path = True,
+    user=None,
+    out_path: str | Path | None = None,
+) -> ReportVersion:
+    """Write the report in ``formats`` (and the check sheet) and record a :class:`ReportVersion`.
+
+    ``out_path``: the file to write when one format is asked (default: a new folder under
+    ``DATA_DIR/reports/``). ``check_sheet``: True (beside the report), a path, or False.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UserError(f"不支持的报告格式“{fmt}”，可选：{'、'.join(FORMATS)}。")
+    if out_path is not None and len(formats) != 1:
+        raise UserError("指定输出文件时只能选择一种格式。")
+    composed = report_compose(evaluation=evaluation)
+    folder = _default_dir(evaluation)
+    stem = f"{evaluation.unit.name}评估报告"
+    paths: dict[str, str] = {}
+    docx_bytes: bytes | None = None
+    for fmt in formats:
+        target = Path(out_path) if out_path is not None else folder / f"{stem}.{fmt}"
+        if fmt == "pdf":
+            from xunzhi.reports.render.docx import render_docx
+            from xunzhi.reports.render.pdf import render_pdf
+
+            docx_bytes = docx_bytes or render_docx(composed.document)
+            data = render_pdf(docx_bytes)
+        else:
+            data = render(composed.document, fmt)
+            if fmt == "docx":
+                docx_bytes = data
+        _write(target, data)
+        paths[fmt] = str(target)
+    sheet_path = ""
+    if check_sheet:
+        if isinstance(check_sheet, str | Path):
+            target = Path(check_sheet)
+        elif out_path is not None:
+            target = Path(out_path).with_name(Path(out_path).stem + "-数据核对表.xlsx")
+        else:
+            target = folder / f"{evaluation.unit.name}数据核对表.xlsx"
+        _write(target, report_check_sheet(composed=composed))
+        sheet_path = str(target)
+    with transaction.atomic():
+        if evaluation.pk is None:
+            evaluation.save()
+        version = ReportVersion.objects.create(
+            evaluation=evaluation,
+            created_by=user if getattr(user, "pk", None) else None,
+            until=evaluation.until,
+            docx_path=paths.get("docx", ""),
+            pdf_path=paths.get("pdf", ""),
+            html_path=paths.get("html", ""),
+            md_path=paths.get("md", ""),
+            check_sheet_path=sheet_path,
+            fired_rules=[r.code for r in composed.rules if r.fired],
+        )
+    return version
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+
+
+def report_check_sheet(*, composed: ComposedReport) -> bytes:
+    """The 数据核对表 (.xlsx): one row per figure, one sheet per rule with the units measured."""
+    from xunzhi.reports.checksheet import check_sheet_build
+
+    return check_sheet_build(composed)
