@@ -1,0 +1,918 @@
+"""The two phases of an import.
+
+Phase one (:func:`plan_files`) reads every file, finds every table, parses every row and
+collects every fault with its file, sheet, row, column and value; it touches nothing.
+Phase two (:func:`plan_write`) runs only when phase one found no error: in one
+transaction it writes units, then leaders, then the ledgers, upserting by each model's
+natural key (added / updated with ``version`` bumped / unchanged), with provenance.
+
+Ledger rows are written with ``executemany`` over the model's own table and columns,
+not ``bulk_create``: building 200 000 model instances costs more than the insert itself
+(see ``bench/intake.py``). Everything else (units, leaders, batches) goes through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xunzhi.intake.kinds import KINDS, WRITE_ORDER, Kind, choices_for
+from xunzhi.intake.models import ImportBatch
+from xunzhi.intake.readers import RawFile, RawSheet, file_read
+from xunzhi.intake.resolve import LeaderIndex, LeaderRef, OrgIndex, OrgRef
+from xunzhi.intake.table import AUX_SHEETS, Table, row_class, table_find
+from xunzhi.intake.values import (
+    CellError,
+    YearHint,
+    is_blank,
+    title_year,
+    to_bool,
+    to_choice,
+    to_date,
+    to_int,
+    to_key,
+    to_money,
+    to_period,
+    to_tags,
+    to_text,
+)
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Leader, Org, Rank
+
+Progress = Callable[[int, int], None]
+WRITE_BATCH = 5000
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class ImportIssue:
+    """One fault (an error refuses the import; a warning is only reported)."""
+
+    file: str
+    sheet: str
+    row: int | None  # 1-based sheet row, None for the whole sheet or file
+    column: str  # the header as written in the file, "" when not about one column
+    value: str
+    reason: str
+    col_index: int | None = None
+
+    @property
+    def cell(self) -> str:
+        if self.row is None or self.col_index is None:
+            return ""
+        return f"{column_letter(self.col_index)}{self.row}"
+
+    @property
+    def message(self) -> str:
+        where = f"文件“{self.file}”"
+        if self.sheet:
+            where += f"工作表“{self.sheet}”"
+        if self.row is not None:
+            where += f"第{self.row}行"
+        if self.column:
+            where += f"“{self.column}”列"
+            if self.cell:
+                where += f"（{self.cell}）"
+        return f"{where}：{self.reason}。"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+            "value": self.value,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass
+class SheetSummary:
+    file: str
+    sheet: str
+    kind: str
+    label: str
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: int = 0
+    totals_excluded: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ParsedSheet:
+    file: str
+    raw: RawSheet
+    table: Table
+    summary: SheetSummary
+    fields: list[str]  # model fields held by each record, in order
+    records: list[list] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # 1-based sheet row of each record
+
+    @property
+    def kind(self) -> Kind:
+        return self.table.kind
+
+
+@dataclass
+class Plan:
+    """Everything phase one learnt: what to write, and what is wrong."""
+
+    campaign: Any
+    scope: Org | None
+    files: list[tuple[RawFile, bytes]]
+    sheets: list[ParsedSheet] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    orgs: OrgIndex | None = None
+    leaders: LeaderIndex | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(len(s.records) for s in self.sheets)
+
+
+# ====================================================================== phase one
+
+
+def plan_files(
+    *,
+    files: list[tuple[str, bytes]],
+    campaign,
+    kind: str | None,
+    scope: Org | None,
+    progress: Progress | None = None,
+) -> Plan:
+    raws: list[tuple[RawFile, bytes]] = []
+    plan = Plan(campaign=campaign, scope=scope, files=raws)
+    found: list[tuple[RawFile, RawSheet, Table]] = []
+    for name, data in files:
+        try:
+            raw = file_read(name, data)
+        except UserError as exc:
+            plan.errors.append(ImportIssue(name, "", None, "", "", str(exc).rstrip("。")))
+            continue
+        raws.append((raw, data))
+        tables = 0
+        for sheet in raw.sheets:
+            if sheet.name in AUX_SHEETS:
+                continue
+            table = table_find(sheet.rows, merged=sheet.merged, kind_name=kind)
+            if table is None:
+                if any(any(not is_blank(v) for v in row) for row in sheet.rows[:50]):
+                    plan.warnings.append(
+                        ImportIssue(
+                            name, sheet.name, None, "", "", "未找到可识别的表头，已跳过该工作表"
+                        )
+                    )
+                continue
+            tables += 1
+            found.append((raw, sheet, table))
+        if not tables:
+            wanted = KINDS[kind].label if kind else "任何台账"
+            plan.errors.append(
+                ImportIssue(
+                    name,
+                    "",
+                    None,
+                    "",
+                    "",
+                    f"没有找到{wanted}的表头（至少需要列：{_signatures(kind)}）",
+                )
+            )
+    plan.orgs = OrgIndex(scope=scope)
+    total = sum(len(sheet.rows) for _r, sheet, _t in found) or 1
+    done = 0
+    order = {k: i for i, k in enumerate(WRITE_ORDER)}
+    found.sort(key=lambda item: order[item[2].kind.name])
+    for raw, sheet, table in found:
+        if table.kind.name != "orgs" and plan.leaders is None:
+            plan.leaders = LeaderIndex(plan.orgs)
+        parsed = _parse_sheet(plan, raw, sheet, table, progress, done, total)
+        plan.sheets.append(parsed)
+        done += len(sheet.rows)
+        if table.kind.name == "orgs":
+            _settle_orgs(plan, parsed)
+        elif table.kind.name == "leaders":
+            _register_leaders(plan, parsed)
+    if plan.leaders is None:
+        plan.leaders = LeaderIndex(plan.orgs)
+    _check_duplicates(plan)
+    for parsed in plan.sheets:
+        parsed.summary.warnings = sum(
+            1 for w in plan.warnings if w.file == parsed.file and w.sheet == parsed.raw.name
+        )
+    if progress:
+        progress(total, total)
+    return plan
+
+
+def _signatures(kind: str | None) -> str:
+    kinds = [KINDS[kind]] if kind else list(KINDS.values())
+    return "；".join(f"{k.label}：{'、'.join(k.signature)}" for k in kinds)
+
+
+def _parser(col, plan: Plan, hint: YearHint) -> Callable[[object], Any]:
+    spec = plan.campaign.spec
+    kind = col.parse
+    if kind == "text":
+        return to_text
+    if kind == "key":
+        return to_key
+    if kind == "int":
+        return to_int
+    if kind == "money":
+        return to_money
+    if kind == "bool":
+        return to_bool
+    if kind == "tags":
+        return to_tags
+    if kind == "date":
+        cache: dict[object, dt.date | None] = {}
+
+        def parse_date(value: object) -> dt.date | None:
+            if type(value) is dt.date:
+                return value
+            try:
+                return cache[value]
+            except KeyError:
+                pass
+            except TypeError:
+                return to_date(value, year_hint=hint)
+            result = cache[value] = to_date(value, year_hint=hint)
+            return result
+
+        return parse_date
+    if kind == "period":
+        end = spec.end
+        return lambda value: to_period(value, campaign_end=end)
+    if kind.startswith("choice:"):
+        allowed = choices_for(kind, spec)
+        allowed_set = set(allowed)
+
+        def parse_choice(value: object) -> str:
+            if value in allowed_set:
+                return value  # type: ignore[return-value]
+            return to_choice(value, allowed)
+
+        return parse_choice
+    if kind == "org":
+        return plan.orgs.resolve  # type: ignore[union-attr]
+    if kind == "parent":
+        return to_text  # resolved once every unit of the file is known
+    if kind == "leader":
+        return lambda value: value  # resolved per row, once the row's unit is known
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _parse_sheet(
+    plan: Plan,
+    raw: RawFile,
+    sheet: RawSheet,
+    table: Table,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> ParsedSheet:
+    kind = table.kind
+    summary = SheetSummary(
+        file=raw.name,
+        sheet=sheet.name,
+        kind=kind.name,
+        label=kind.label,
+        extra_columns=list(table.extra_columns),
+    )
+    spec = plan.campaign.spec
+    hint = YearHint(start=spec.start, end=spec.end, title_year=title_year(table.title_lines))
+    for header in table.extra_columns:
+        plan.warnings.append(
+            ImportIssue(
+                raw.name, sheet.name, None, header, "", f"列“{header}”不属于{kind.label}，已忽略"
+            )
+        )
+    present = [c for c in kind.columns if c.header in table.columns]
+    missing = [c.header for c in kind.columns if c.required and c.header not in table.columns]
+    for header in missing:
+        plan.errors.append(
+            ImportIssue(raw.name, sheet.name, table.header_row + 1, header, "", "缺少必填列")
+        )
+    idx = [table.columns[c.header][0] for c in present]
+    written = [table.columns[c.header][1] for c in present]
+    parsers = [_parser(c, plan, hint) for c in present]
+    required = [c.required for c in present]
+    fields = [c.field for c in present]
+    org_pos = next((i for i, c in enumerate(present) if c.parse == "org"), None)
+    leader_pos = next((i for i, c in enumerate(present) if c.parse == "leader"), None)
+    period_pos = next((i for i, c in enumerate(present) if c.parse == "period"), None)
+    numeric = [i for i, c in enumerate(present) if c.parse in ("int", "money")]
+    if period_pos is not None:
+        fields.append("period_end")
+    parsed = ParsedSheet(raw.name, sheet, table, summary, fields)
+    scope_path = plan.orgs.scope_path if plan.orgs else ""
+    errors = plan.errors
+    leaders = plan.leaders
+    running = [Decimal(0)] * len(present)  # since the last 小计
+    overall = [Decimal(0)] * len(present)
+    width = len(present)
+    rows = sheet.rows
+    step = max(2000, len(rows) // 100)
+    for r in range(table.first_data_row, len(rows)):
+        if progress and r % step == 0:
+            progress(done + r, total)
+        row = rows[r]
+        cls = row_class(row, table)
+        if cls != "data":
+            if cls == "total":
+                summary.totals_excluded += 1
+                _compare_total(
+                    plan,
+                    raw.name,
+                    sheet.name,
+                    r,
+                    row,
+                    idx,
+                    written,
+                    parsers,
+                    numeric,
+                    running,
+                    overall,
+                )
+            continue
+        rec: list = [None] * width
+        ok = True
+        n = len(row)
+        for i in range(width):
+            c = idx[i]
+            value = row[c] if c < n else ""
+            if value == "" or value is None or (type(value) is str and is_blank(value)):
+                if required[i]:
+                    errors.append(
+                        ImportIssue(raw.name, sheet.name, r + 1, written[i], "", "不能为空", c)
+                    )
+                    ok = False
+                continue
+            try:
+                rec[i] = parsers[i](value)
+            except CellError as exc:
+                errors.append(
+                    ImportIssue(
+                        raw.name, sheet.name, r + 1, written[i], to_text(value), str(exc), c
+                    )
+                )
+                ok = False
+        if not ok:
+            continue
+        if org_pos is not None:
+            ref: OrgRef = rec[org_pos]
+            if kind.name != "orgs" and not ref.in_scope and scope_path:
+                errors.append(
+                    ImportIssue(
+                        raw.name,
+                        sheet.name,
+                        r + 1,
+                        written[org_pos],
+                        to_text(row[idx[org_pos]]),
+                        f"组织“{ref.name}”不在您的权限范围内",
+                        idx[org_pos],
+                    )
+                )
+                continue
+        if leader_pos is not None and rec[leader_pos] is not None:
+            try:
+                rec[leader_pos] = leaders.resolve(
+                    rec[leader_pos], rec[org_pos] if org_pos is not None else None
+                )  # type: ignore[union-attr]
+            except CellError as exc:
+                c = idx[leader_pos]
+                errors.append(
+                    ImportIssue(
+                        raw.name,
+                        sheet.name,
+                        r + 1,
+                        written[leader_pos],
+                        to_text(row[c]),
+                        str(exc),
+                        c,
+                    )
+                )
+                continue
+        if period_pos is not None:
+            rec[period_pos], end = rec[period_pos]
+            rec.append(end)
+        for i in numeric:
+            if rec[i] is not None:
+                running[i] += rec[i]
+                overall[i] += rec[i]
+        parsed.records.append(rec)
+        parsed.rows.append(r + 1)
+    summary.rows = len(parsed.records)
+    return parsed
+
+
+def _compare_total(plan, file, sheet, r, row, idx, written, parsers, numeric, running, overall):
+    label = next((to_key(v) for v in row if isinstance(v, str) and v.strip()), "")
+    sums = running if label.startswith("小计") else overall
+    for i in numeric:
+        c = idx[i]
+        value = row[c] if c < len(row) else ""
+        if is_blank(value):
+            continue
+        try:
+            stated = parsers[i](value)
+        except CellError:
+            continue
+        if stated is not None and Decimal(stated) != sums[i]:
+            plan.warnings.append(
+                ImportIssue(
+                    file,
+                    sheet,
+                    r + 1,
+                    written[i],
+                    to_text(value),
+                    f"{label or '合计'}行的“{written[i]}”为 {to_text(value)}，"
+                    f"但各行相加为 {_num(sums[i])}，该行已排除，请核对",
+                    c,
+                )
+            )
+    if label.startswith("小计"):
+        for i in numeric:
+            running[i] = Decimal(0)
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def _settle_orgs(plan: Plan, parsed: ParsedSheet) -> None:
+    """Orgs in the file: register every new unit, then resolve parents (which may come later)."""
+    orgs = plan.orgs
+    assert orgs is not None
+    f = parsed.fields
+    i_code, i_name = f.index("code"), f.index("name")
+    i_parent = f.index("parent") if "parent" in f else None
+    # The parent column was resolved before the new units were known: re-read it raw.
+    col_parent = parsed.table.columns.get("上级组织")
+    new_refs: dict[str, OrgRef] = {}
+    for rec in parsed.records:
+        code = rec[i_code]
+        if to_key(code) not in orgs.by_code:
+            ref = OrgRef(code=code, name=rec[i_name])
+            orgs.add_planned(ref)
+            new_refs[code] = ref
+    keep_records, keep_rows = [], []
+    for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+        parent_text = ""
+        if col_parent is not None:
+            raw_row = parsed.raw.rows[row_no - 1]
+            c = col_parent[0]
+            parent_text = to_text(raw_row[c]) if c < len(raw_row) else ""
+        parent: OrgRef | None = None
+        if parent_text:
+            try:
+                parent = orgs.resolve(parent_text)
+            except CellError as exc:
+                _org_error(plan, parsed, row_no, "上级组织", parent_text, str(exc))
+                continue
+        if i_parent is not None:
+            rec[i_parent] = parent
+        code = rec[i_code]
+        ref = orgs.by_code[to_key(code)]
+        if ref.id is None:
+            ref.parent = parent
+            if parent is None and plan.scope is not None:
+                _org_error(plan, parsed, row_no, "上级组织", "", "新增组织必须填写上级组织")
+                continue
+        elif col_parent is not None:
+            current = orgs.parent_of(ref)
+            if (parent.code if parent else None) != (current.code if current else None):
+                _org_error(
+                    plan,
+                    parsed,
+                    row_no,
+                    "上级组织",
+                    parent_text,
+                    f"组织“{ref.name}”现属“{current.name if current else '（无）'}”，"
+                    "导入不能调整组织隶属关系，请在管理界面中移动",
+                )
+                continue
+        keep_records.append(rec)
+        keep_rows.append(row_no)
+    # Scope and cycles, now that every parent is known.
+    for ref in new_refs.values():
+        seen, node = set(), ref
+        while node is not None and node.id is None:
+            if node.code in seen:
+                break
+            seen.add(node.code)
+            node = node.parent
+        if node is not None and node.id is None:
+            ref.in_scope = False
+            row_no = _row_of(parsed, i_code, ref.code)
+            _org_error(plan, parsed, row_no, "上级组织", "", "上级组织关系成环")
+            continue
+        top = node
+        ref.in_scope = top.in_scope if top is not None else plan.scope is None
+    for rec, row_no in zip(keep_records, keep_rows, strict=True):
+        ref = orgs.by_code[to_key(rec[i_code])]
+        if plan.scope is not None and not ref.in_scope:
+            _org_error(
+                plan, parsed, row_no, "组织代码", ref.code, f"组织“{ref.name}”不在您的权限范围内"
+            )
+    parsed.records, parsed.rows = keep_records, keep_rows
+    parsed.summary.rows = len(keep_records)
+
+
+def _row_of(parsed: ParsedSheet, i_code: int, code: str) -> int | None:
+    for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+        if rec[i_code] == code:
+            return row_no
+    return None
+
+
+def _org_error(plan, parsed: ParsedSheet, row_no, canonical: str, value: str, reason: str) -> None:
+    c, header = parsed.table.columns.get(canonical, (None, canonical))
+    plan.errors.append(ImportIssue(parsed.file, parsed.raw.name, row_no, header, value, reason, c))
+
+
+def _register_leaders(plan: Plan, parsed: ParsedSheet) -> None:
+    f = parsed.fields
+    i_name, i_org = f.index("name"), f.index("org")
+    for rec in parsed.records:
+        plan.leaders.add(LeaderRef(name=rec[i_name], org=rec[i_org]))  # type: ignore[union-attr]
+
+
+def _natural_key(kind: Kind) -> tuple[str, ...]:
+    if kind.name == "orgs":
+        return ("code",)
+    if kind.name == "leaders":
+        return ("org", "name")
+    return kind.model.NATURAL_KEY
+
+
+def _key_value(value: object) -> object:
+    if isinstance(value, OrgRef):
+        return value.code
+    if isinstance(value, LeaderRef):
+        return value.key
+    return value
+
+
+def _check_duplicates(plan: Plan) -> None:
+    """A natural key twice in one import would be written twice: refuse it, naming both rows."""
+    seen: dict[tuple, tuple[str, str, int]] = {}
+    for parsed in plan.sheets:
+        key_fields = _natural_key(parsed.kind)
+        pos = [parsed.fields.index(k) for k in key_fields]
+        label = "、".join(parsed.kind.column_for_field(k).header for k in key_fields)
+        for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+            key = (parsed.kind.name, *(_key_value(rec[i]) for i in pos))
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (parsed.file, parsed.raw.name, row_no)
+                continue
+            where = first[1] if first[0] == parsed.file else f"{first[0]} {first[1]}"
+            plan.errors.append(
+                ImportIssue(
+                    parsed.file,
+                    parsed.raw.name,
+                    row_no,
+                    "",
+                    "",
+                    f"与工作表“{where}”第{first[2]}行重复（{label}相同）",
+                )
+            )
+
+
+# ====================================================================== phase two
+
+
+def plan_write(
+    plan: Plan, *, user=None, dry_run: bool = False, progress: Progress | None = None
+) -> list[int]:
+    """Diff every sheet against the database and (unless ``dry_run``) write it, atomically."""
+    if dry_run:
+        _diff_all(plan, write=False, batches={}, progress=None)
+        return []
+    with transaction.atomic():
+        now = timezone.now()
+        batches: dict[str, ImportBatch] = {}
+        for raw, data in plan.files:
+            kinds = sorted({s.kind.name for s in plan.sheets if s.file == raw.name})
+            batches[raw.name] = ImportBatch.objects.create(
+                file_name=raw.name[-255:],
+                file_sha256=hashlib.sha256(data).hexdigest(),
+                kind=kinds[0] if len(kinds) == 1 else "mixed",
+                user=user if getattr(user, "pk", None) else None,
+            )
+        _diff_all(plan, write=True, batches=batches, progress=progress, now=now)
+        for name, batch in batches.items():
+            sheets = [s.summary for s in plan.sheets if s.file == name]
+            batch.added = sum(s.added for s in sheets)
+            batch.updated = sum(s.updated for s in sheets)
+            batch.unchanged = sum(s.unchanged for s in sheets)
+            batch.summary = {
+                "sheets": [s.as_dict() for s in sheets],
+                "warnings": [w.as_dict() for w in plan.warnings if w.file == name][:200],
+            }
+            batch.save(update_fields=["added", "updated", "unchanged", "summary"])
+        return [b.pk for b in batches.values()]
+
+
+def _diff_all(plan, *, write, batches, progress, now=None) -> None:
+    total = plan.total_rows or 1
+    state = {"done": 0}
+
+    def tick(n: int) -> None:
+        state["done"] += n
+        if progress:
+            progress(state["done"], total)
+
+    for parsed in plan.sheets:
+        batch = batches.get(parsed.file)
+        name = parsed.kind.name
+        if name == "orgs":
+            _write_orgs(plan, parsed, write=write, batch=batch)
+        elif name == "leaders":
+            _write_leaders(plan, parsed, write=write)
+        else:
+            _write_ledger(plan, parsed, write=write, batch=batch, now=now, tick=tick)
+            continue
+        tick(len(parsed.records))
+
+
+def _write_orgs(plan: Plan, parsed: ParsedSheet, *, write: bool, batch) -> None:
+    orgs = plan.orgs
+    f = parsed.fields
+    values = [k for k in ("name", "kind", "member_count", "is_leading_body") if k in f]
+    existing = {
+        o.code: o
+        for o in Org.objects.filter(code__in=[rec[f.index("code")] for rec in parsed.records])
+    }
+    new: list[list] = []
+    for rec in parsed.records:
+        code = rec[f.index("code")]
+        data = {k: rec[f.index(k)] for k in values}
+        data = {k: (v if v is not None else _org_default(k)) for k, v in data.items()}
+        org = existing.get(code)
+        if org is None:
+            new.append(rec)
+            parsed.summary.added += 1
+            continue
+        if all(getattr(org, k) == v for k, v in data.items()):
+            parsed.summary.unchanged += 1
+            continue
+        parsed.summary.updated += 1
+        if write:
+            Org.objects.filter(pk=org.pk).update(**data, version=F("version") + 1)
+    if not write or not new:
+        return
+    # Parents before children: depth of each new unit among the new ones.
+    refs = {rec[f.index("code")]: orgs.by_code[to_key(rec[f.index("code")])] for rec in new}
+
+    def depth(ref: OrgRef) -> int:
+        d = 0
+        while ref.parent is not None and ref.parent.id is None:
+            ref, d = ref.parent, d + 1
+        return d
+
+    new.sort(key=lambda rec: depth(refs[rec[f.index("code")]]))
+    for rec in new:
+        ref = refs[rec[f.index("code")]]
+        data = {k: rec[f.index(k)] for k in values}
+        data = {k: (v if v is not None else _org_default(k)) for k, v in data.items()}
+        data["code"] = ref.code
+        if ref.parent is None:
+            node = Org.add_root(**data)
+        else:
+            parent = Org.objects.get(pk=ref.parent.id)
+            node = parent.add_child(**data)
+        ref.id, ref.path = node.pk, node.path
+        orgs.by_path[node.path] = ref
+
+
+def _org_default(field_name: str):
+    return Org._meta.get_field(field_name).get_default()
+
+
+def _write_leaders(plan: Plan, parsed: ParsedSheet, *, write: bool) -> None:
+    f = parsed.fields
+    i_name, i_org = f.index("name"), f.index("org")
+    values = [k for k in ("title", "rank", "is_principal") if k in f]
+    existing = {
+        (lid_org, name): (pk, title, rank, principal)
+        for pk, lid_org, name, title, rank, principal in Leader.objects.values_list(
+            "id", "org_id", "name", "title", "rank", "is_principal"
+        )
+    }
+    creates, updates = [], []
+    for rec in parsed.records:
+        org: OrgRef = rec[i_org]
+        data = {k: rec[f.index(k)] for k in values}
+        if "rank" in data and not data["rank"]:
+            data["rank"] = Rank.OTHER
+        data = {
+            k: (v if v is not None else Leader._meta.get_field(k).get_default())
+            for k, v in data.items()
+        }
+        old = existing.get((org.id, rec[i_name])) if org.id else None
+        if old is None:
+            parsed.summary.added += 1
+            creates.append(Leader(name=rec[i_name], org_id=org.id, **data))
+            continue
+        current = dict(zip(("title", "rank", "is_principal"), old[1:], strict=True))
+        if all(current[k] == v for k, v in data.items()):
+            parsed.summary.unchanged += 1
+            continue
+        parsed.summary.updated += 1
+        updates.append((old[0], data))
+    if not write:
+        return
+    Leader.objects.bulk_create(creates, batch_size=1000)
+    for pk, data in updates:
+        Leader.objects.filter(pk=pk).update(**data, version=F("version") + 1)
+    # Leaders added here may be named by the ledgers of this same import.
+    ids = {
+        (org_id, name): pk
+        for pk, org_id, name in Leader.objects.values_list("id", "org_id", "name")
+    }
+    for bucket in plan.leaders.by_name.values():  # type: ignore[union-attr]
+        for ref in bucket:
+            if ref.id is None and ref.org.id is not None:
+                ref.id = ids.get((ref.org.id, ref.name))
+
+
+def _adapters(model, fields: list[str]):
+    """Per-column conversion to what the database driver takes (SQLite wants text dates)."""
+    sqlite = connection.vendor == "sqlite"
+    out = []
+    for name in fields:
+        fld = model._meta.get_field(name)
+        internal = fld.get_internal_type()
+        if sqlite and internal == "DateField":
+            out.append(lambda v: v.isoformat() if v is not None else None)
+        elif sqlite and internal == "DecimalField":
+            out.append(lambda v: str(v) if v is not None else None)
+        else:
+            out.append(None)
+    return out
+
+
+def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, tick) -> None:
+    model = parsed.kind.model
+    fields = parsed.fields
+    key_fields = model.NATURAL_KEY
+    key_pos = [fields.index(k) for k in key_fields]
+    value_pos = [i for i, k in enumerate(fields) if k not in key_fields]
+    attnames = [model._meta.get_field(k).attname for k in fields]
+    org_ids = {ref.code: ref.id for ref in plan.orgs.by_code.values()}  # type: ignore[union-attr]
+    conv: list[Callable | None] = []
+    for k in fields:
+        internal = model._meta.get_field(k).get_internal_type()
+        if k == "org":
+            conv.append(lambda ref: org_ids.get(ref.code))
+        elif internal == "ForeignKey":  # a leader
+            conv.append(lambda ref: ref.id if ref is not None else None)
+        else:
+            conv.append(None)
+    # Cells the sheet leaves blank take the model's default.
+    defaults = {i: model._meta.get_field(k).get_default() for i, k in enumerate(fields)}
+    defaults = {i: v for i, v in defaults.items() if v is not None}
+    campaign_id = plan.campaign.pk
+    org_filter = {v for v in org_ids.values() if v is not None}
+    involved = {org_ids.get(rec[fields.index("org")].code) for rec in parsed.records}
+    qs = model.objects.filter(campaign_id=campaign_id)
+    if len(involved) < 500 and None not in involved:
+        qs = qs.filter(org_id__in=involved)
+    elif not org_filter:
+        qs = qs.none()
+    existing: dict[tuple, tuple] = {}
+    key_att = [attnames[i] for i in key_pos]
+    val_att = [attnames[i] for i in value_pos]
+    nk = len(key_att)
+    for row in qs.values_list("id", *key_att, *val_att).iterator(chunk_size=10000):
+        existing[row[1 : 1 + nk]] = (row[0], row[1 + nk :])
+    inserts: list[tuple] = []
+    updates: list[tuple] = []
+    insert_rows: list[int] = []
+    update_rows: list[int] = []
+    summary = parsed.summary
+    for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+        out = list(rec)
+        for i, fn in enumerate(conv):
+            if fn is not None and out[i] is not None:
+                out[i] = fn(out[i])
+        for i, default in defaults.items():
+            if out[i] is None:
+                out[i] = default
+        key = tuple(out[i] for i in key_pos)
+        vals = tuple(out[i] for i in value_pos)
+        old = existing.get(key) if None not in key[:1] else None
+        if old is None:
+            summary.added += 1
+            inserts.append(tuple(out))
+            insert_rows.append(row_no)
+        elif old[1] == vals:
+            summary.unchanged += 1
+        else:
+            summary.updated += 1
+            updates.append((*vals, old[0]))
+            update_rows.append(row_no)
+    if not write:
+        return
+    _insert(model, attnames, inserts, insert_rows, campaign_id, batch, parsed.raw.name, now, tick)
+    _update(
+        model,
+        [attnames[i] for i in value_pos],
+        updates,
+        update_rows,
+        batch,
+        parsed.raw.name,
+        now,
+        tick,
+    )
+    tick(summary.unchanged)
+
+
+def _insert(model, attnames, rows, row_nos, campaign_id, batch, sheet, now, tick) -> None:
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    adapters = _adapters(model, [model._meta.get_field(a).name for a in attnames])
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Columns the sheet does not have at all take the model's default on insert.
+    skip = {*attnames, "id", "campaign_id", "version", "created_at", "updated_at"}
+    skip |= {"source_batch_id", "source_sheet", "source_row"}
+    absent = [f for f in model._meta.concrete_fields if f.attname not in skip]
+    absent_values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in absent)
+    cols = [*attnames, *(f.attname for f in absent), "campaign_id", "version"]
+    cols += ["created_at", "updated_at", "source_batch_id", "source_sheet", "source_row"]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(model._meta.db_table), ", ".join(qn(c) for c in cols), ", ".join(["%s"] * len(cols))
+    )
+    tail = (*absent_values, campaign_id, 1, stamp, stamp, batch.pk, sheet[:100])
+    active = [(i, a) for i, a in enumerate(adapters) if a is not None]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            chunk = []
+            for rec, row_no in zip(
+                rows[start : start + WRITE_BATCH], row_nos[start : start + WRITE_BATCH], strict=True
+            ):
+                if active:
+                    rec = list(rec)
+                    for i, a in active:
+                        rec[i] = a(rec[i])
+                chunk.append((*rec, *tail, row_no))
+            cursor.executemany(sql, chunk)
+            tick(len(chunk))
+
+
+def _update(model, attnames, rows, row_nos, batch, sheet, now, tick) -> None:
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    adapters = _adapters(model, [model._meta.get_field(a).name for a in attnames])
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    sets = [f"{qn(a)} = %s" for a in attnames]
+    sets += [f"{qn('version')} = {qn('version')} + 1", f"{qn('updated_at')} = %s"]
+    sets += [
+        f"{qn('source_batch_id')} = %s",
+        f"{qn('source_sheet')} = %s",
+        f"{qn('source_row')} = %s",
+    ]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(model._meta.db_table), ", ".join(sets), qn("id")
+    )
+    n = len(attnames)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            chunk = []
+            for rec, row_no in zip(
+                rows[start : start + WRITE_BATCH], row_nos[start : start + WRITE_BATCH], strict=True
+            ):
+                vals = [a(v) if a else v for a, v in zip(adapters, rec[:n], strict=True)]
+                chunk.append((*vals, stamp, batch.pk, sheet[:100], row_no, rec[n]))
+            cursor.executemany(sql, chunk)
+            tick(len(chunk))
