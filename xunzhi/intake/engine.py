@@ -383,6 +383,10 @@ def _parse_sheet(
                     )
                 )
                 ok = False
+        for i in numeric:  # totals rows are checked against every row, faulty ones too
+            if rec[i] is not None:
+                running[i] += rec[i]
+                overall[i] += rec[i]
         if not ok:
             continue
         if org_pos is not None:
@@ -422,10 +426,6 @@ def _parse_sheet(
         if period_pos is not None:
             rec[period_pos], end = rec[period_pos]
             rec.append(end)
-        for i in numeric:
-            if rec[i] is not None:
-                running[i] += rec[i]
-                overall[i] += rec[i]
         parsed.records.append(rec)
         parsed.rows.append(r + 1)
     summary.rows = len(parsed.records)
