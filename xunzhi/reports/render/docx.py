@@ -7,7 +7,8 @@ the national format is written explicitly, so the file needs no font installed t
 reads the same in Word, WPS and LibreOffice:
 
 - A4, margins 37/28/26/35 mm, a lines-only document grid of 579 twips (22 lines per page);
-- exact 28.95 pt line spacing, no space before/after, widow control off (full pages of 22 lines);
+- exact 28.95 pt line spacing, no space before/after, widow control off (full pages of 22 lines),
+  punctuation allowed to hang at the line end (``w:overflowPunct``);
 - 3号 runs condensed by 0.25 pt (``w:spacing w:val="-5"``) so 28 characters fit a line;
 - East Asian fonts in ``w:rFonts w:eastAsia``, digits and Latin in Times New Roman;
 - odd/even footers with ``— N —`` in 4号 宋体, odd pages right, even pages left, one character in.
@@ -137,7 +138,9 @@ def _styles_xml() -> str:
         + '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
         + "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
         + '<w:widowControl w:val="0"/>'
-        + '<w:overflowPunct w:val="0"/>'
+        # Punctuation may hang past the right edge (Word's default for Chinese). With it off,
+        # LibreOffice drops a 、 or ， that falls at the end of a full, condensed, justified line.
+        + '<w:overflowPunct w:val="1"/>'
         + f'<w:spacing w:before="0" w:after="0" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
         + '<w:jc w:val="both"/>'
         + "</w:pPr></w:pPrDefault></w:docDefaults>",
