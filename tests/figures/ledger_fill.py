@@ -56,15 +56,17 @@ VALUE_ITEMS = [
 ]
 
 
-def fill(county: SmallCounty, *, seed: int = 7, activities: int = 400) -> None:
+def fill(
+    county: SmallCounty, *, seed: int = 7, activities: int = 400, only_activities: bool = False
+) -> None:
     rng = random.Random(seed)
     campaign = county.campaign
     orgs = county.all_orgs()
     leaders = [county.secretary, *county.deputies]
     sites = ["红色纪念馆", "革命旧址"]
-    for name in sites:
+    for name in [] if only_activities else sites:
         Resource.objects.create(campaign=campaign, org=county.county, type="学习参观点", name=name)
-    for i in range(60):
+    for i in range(0 if only_activities else 60):
         rtype = rng.choice(RESOURCE_TYPES)
         Resource.objects.create(
             campaign=campaign,
@@ -87,7 +89,7 @@ def fill(county: SmallCounty, *, seed: int = 7, activities: int = 400) -> None:
                 org=org,
                 date=start + dt.timedelta(days=rng.randint(0, 420)),
                 type=atype,
-                title=f"活动{i}",
+                title=f"活动{seed}-{i}",
                 participants=rng.randint(0, 300),
                 beneficiaries=rng.randint(0, 900),
                 leader=leader,
@@ -98,6 +100,8 @@ def fill(county: SmallCounty, *, seed: int = 7, activities: int = 400) -> None:
             )
         )
     Activity.objects.bulk_create(rows)
+    if only_activities:
+        return
     statuses = ["未启动", "推进中", "已完成", "已完成"]
     for i in range(30):
         status = rng.choice(statuses)

@@ -1,0 +1,96 @@
+"""xunzhi report: write the evaluation report of a unit (docx, html, md or pdf) and its check sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.lib.commands import XunzhiCommand
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.selectors import org_find, org_root
+from xunzhi.reports.services import FORMATS, evaluation_for, evaluation_save, report_generate
+
+_DATE = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_date(text: str, what: str) -> dt.date:
+    match = _DATE.match(text or "")
+    if match:
+        try:
+            return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            pass
+    raise UserError(f"{what}“{text}”不是有效日期，请写成 2021-06-30 或 2021年6月30日。")
+
+
+class Command(XunzhiCommand):
+    help = "生成评估报告（Word/HTML/Markdown/PDF）及数据核对表。评估设置取自数据库，可用参数覆盖。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--unit", help="被评估单位的组织代码或名称，默认为组织树的根")
+        parser.add_argument("--campaign", help="学习教育活动代码，默认为最近的一个")
+        parser.add_argument("--until", help="数据截止日期，如 2021-06-30（报告“截至6月30日”）")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="输出格式，默认取 -o 的扩展名，否则为 docx"
+        )
+        parser.add_argument("-o", "--output", help="输出文件路径，默认写入数据目录 reports/ 下")
+        parser.add_argument("--check-sheet", help="同时写出数据核对表（.xlsx）的路径")
+        group = parser.add_argument_group("评估设置（覆盖数据库中保存的设置）")
+        group.add_argument("--group", help="指导组序号，如“第三”")
+        group.add_argument("--arrival", help="入驻日期，如 2021-03-17")
+        group.add_argument("--city", help="所在市名称（不含“市”）")
+        group.add_argument("--strategies", help="市委发展战略，如“工业强市、生态立市”")
+        group.add_argument("--brand", help="发展品牌")
+        group.add_argument("--lecture-places", help="主要领导宣讲地点（台账无记录时使用）")
+        group.add_argument("--addressee", help="主送机关")
+        group.add_argument("--signature", help="署名机关")
+        group.add_argument("--sign-date", help="成文日期，如 2021-07-05")
+        group.add_argument(
+            "--save", action="store_true", help="把以上设置保存到数据库，供网页和以后的报告使用"
+        )
+
+    def handle(self, *args, **options):
+        campaign = campaign_get(options["campaign"])
+        unit = org_find(options["unit"]) if options["unit"] else org_root()
+        output = Path(options["output"]) if options["output"] else None
+        fmt = options["format"]
+        if fmt is None:
+            suffix = output.suffix.lower().lstrip(".") if output else ""
+            fmt = {"markdown": "md", "htm": "html"}.get(suffix, suffix) if suffix else "docx"
+            if fmt not in FORMATS:
+                raise UserError(
+                    f"无法从文件名“{output}”判断格式，请用 --format 指定（{'、'.join(FORMATS)}）。"
+                )
+        dates = {
+            name: parse_date(options[key], label) if options[key] else None
+            for name, key, label in (
+                ("until", "until", "截止日期"),
+                ("arrival_date", "arrival", "入驻日期"),
+                ("sign_date", "sign_date", "成文日期"),
+            )
+        }
+        evaluation = evaluation_for(
+            campaign=campaign,
+            unit=unit,
+            group_number=options["group"],
+            city=options["city"],
+            strategies=options["strategies"],
+            brand=options["brand"],
+            lecture_places=options["lecture_places"],
+            addressee=options["addressee"],
+            signature=options["signature"],
+            **dates,
+        )
+        if options["save"] or evaluation.pk is None:
+            evaluation_save(evaluation=evaluation)
+        version = report_generate(
+            evaluation=evaluation,
+            formats=(fmt,),
+            check_sheet=options["check_sheet"] or False,
+            out_path=output,
+        )
+        for kind, path in version.paths().items():
+            label = "数据核对表" if kind == "xlsx" else f"评估报告（{kind}）"
+            self.stdout.write(f"{label}：{path}")
