@@ -705,10 +705,10 @@ def _write_orgs(plan: Plan, parsed: ParsedSheet, *, write: bool, batch) -> None:
         data = {k: (v if v is not None else _org_default(k)) for k, v in data.items()}
         data["code"] = ref.code
         if ref.parent is None:
-            node = Org.add_root(**data)
+            node = Org.objects.add_root(data)
         else:
             parent = Org.objects.get(pk=ref.parent.id)
-            node = parent.add_child(**data)
+            node = Org.objects.add_child(parent, data)
         ref.id, ref.path = node.pk, node.path
         orgs.by_path[node.path] = ref
 
