@@ -165,7 +165,7 @@ def _runs(text: str) -> list[Run]:
 # A lone Latin x (a placeholder), None/nan, empty quotes, an unrendered tag, a zero boast.
 _CHECKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![A-Za-z])[xXｘＸ](?![A-Za-z])"), "残留的占位符“x”"),
-    (re.compile(r"\b(?:None|nan|NaN|null|undefined)\b"), "“None”等空值"),
+    (re.compile(r"(?<![A-Za-z])(?:None|nan|NaN|null|undefined)(?![A-Za-z])"), "“None”等空值"),
     (re.compile(r"“\s*”|\"\s*\"|「\s*」|《\s*》|（\s*）"), "空引号或空括号"),
     (re.compile(r"\{\{|\}\}|\{%|%\}"), "未渲染的模板标记"),
     (
@@ -230,6 +230,7 @@ def _rule_context(result: RuleResult, campaign_settings: dict[str, Any]) -> dict
         "share": figure_display(Decimal(str(result.share)), "%"),
         "threshold": _number(threshold, percent),
         "value": _number(value, percent),
+        "value_raw": value,
         "sum": _number(total_short, percent),
         "settings": campaign_settings,
     }

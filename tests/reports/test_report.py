@@ -1,0 +1,286 @@
+"""The composed report: adaptive clauses, problems from rules, self-check, check sheet, versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.figures.healthy import make_healthy
+from tests.figures.ledger_fill import fill
+from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
+from xunzhi.reports.compose import (
+    ReportCheckError,
+    TemplateFigureError,
+    blocks_parse,
+    document_check,
+)
+from xunzhi.reports.document import Block, ReportDocument, Run
+from xunzhi.reports.models import ReportVersion
+from xunzhi.reports.services import evaluation_for, report_compose, report_generate
+
+
+def compose(county, **settings):
+    evaluation = evaluation_for(campaign=county.campaign, unit=county.county, **settings)
+    return report_compose(evaluation=evaluation)
+
+
+def text_of(county, **settings) -> str:
+    return compose(county, **settings).document.text
+
+
+@pytest.fixture
+def filled(county):
+    fill(county)
+    return county
+
+
+def test_full_report_has_the_reference_shape_and_figures_as_runs(filled):
+    composed = compose(filled, group_number="第三", arrival_date=dt.date(2021, 3, 17), city="某")
+    doc = composed.document
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds[0] == "title" and kinds[1] == "addressee" and kinds[-2:] == ["signature", "date"]
+    headings = [b.text for b in doc.blocks if b.kind == "heading1"]
+    assert headings == ["一、取得的成效", "二、主要的做法", "三、存在的问题", "四、工作建议"]
+    text = doc.text
+    assert "市委第三巡回指导组于3月17日入驻测试县" in text
+    assert "某市委党史学习教育办" in text
+    # the slips of the reference are corrected
+    assert "习近平时代" not in text and text.count("习近平新时代中国特色社会主义思想") >= 3
+    assert "不断及其" not in text and "不断加强信仰信念的历练" in text
+    assert "“主动上门服务”，让" in text
+    # every printed figure is a run carrying its code, with the figure's own text
+    runs = {r.figure: r.text for b in doc.blocks for r in b.runs if r.figure}
+    for code in ("F01", "F02", "F16", "F18b", "F24", "F30"):
+        assert runs[code] == composed.figures[code].text
+    assert f"专题学习研讨{composed.figures['F02'].text}场次" in text
+
+
+def test_projects_clause_all_done_versus_partly_done(healthy_county):
+    county = healthy_county
+    assert "目前全部完成" in text_of(county)
+    Project.objects.filter(org=county.townships[0]).update(status="推进中", done_date=None)
+    text = text_of(county)
+    assert "目前全部完成" not in text
+    assert "集中梳理3件为群众办实事实践项目，已完成2件，完成率66.7%。" in text
+
+
+def test_zero_and_missing_figures_drop_their_clauses(healthy_county):
+    county = healthy_county
+    text = text_of(county)
+    # no 常委会会议, no 调研, no ratios reported: those clauses are gone, the sentences still read
+    assert "先后召开县委常委会会议" not in text
+    assert "县委常委会注重带头，第一时间传达学习" in text
+    assert "调研课题" not in text and "网上可办率" not in text
+    assert "提升“互联网+政务服务”服务质量。" in text
+    assert "抽调了“一办四组”骨干力量集中办公" not in text  # F10 reported (3 per unit)
+    assert "抽调了“一办四组”9名骨干力量集中办公" in text
+    for zero in ("0个", "0场", "0次", "0件", "0%"):
+        assert zero not in text.replace("100", "")
+
+
+def test_ratio_with_zero_denominator_is_dropped(healthy_county):
+    county = healthy_county
+    for item, value in (("网上可办事项数", 5), ("依申请政务服务事项数", 0)):
+        ReportedValue.objects.create(
+            campaign=county.campaign,
+            org=county.townships[0],
+            period="2021-06",
+            period_end=dt.date(2021, 6, 30),
+            item=item,
+            value=Decimal(value),
+        )
+    assert "网上可办率" not in text_of(county)
+    ReportedValue.objects.filter(item="依申请政务服务事项数").update(value=Decimal(8))
+    assert "目前依申请政务服务事项网上可办率达62.5%。" in text_of(county)
+
+
+def test_strategies_sentence_only_when_set(healthy_county):
+    county = healthy_county
+    assert "发展战略" not in text_of(county) and "发展品牌" not in text_of(county)
+    text = text_of(county, strategies="工业强市、生态立市", brand="山水名城")
+    assert (
+        "全面贯彻落实市委“工业强市、生态立市”发展战略，打响“山水名城”的发展品牌，加快推进" in text
+    )
+
+
+def test_lecture_places_come_from_data_else_from_settings(healthy_county):
+    county = healthy_county
+    assert "带头深入基层单位开展宣讲" in text_of(county)
+    assert "带头深入红星村等基层单位" in text_of(county, lecture_places="红星村")
+    Activity.objects.create(
+        campaign=county.campaign,
+        org=county.leading_body,
+        date=dt.date(2021, 4, 9),
+        type="宣讲",
+        title="书记宣讲",
+        leader=county.secretary,
+        location="东风村",
+    )
+    assert "带头深入东风村等基层单位" in text_of(county, lecture_places="红星村")
+
+
+def test_no_rule_fired_says_something_true(healthy_county):
+    composed = compose(healthy_county)
+    assert not [r for r in composed.rules if r.fired]
+    part3 = _part(composed.document, "三、存在的问题")
+    assert "各项评估规则均未发现明显短板" in part3
+    assert "一是" not in part3
+    assert "五是抓好问题整改落实" not in composed.document.text
+
+
+def test_fired_rules_fill_problems_and_suggestions(healthy_county):
+    county = healthy_county
+    Activity.objects.filter(type="经验总结").delete()
+    Problem.objects.create(
+        campaign=county.campaign,
+        org=county.branches[0],
+        source="督导发现",
+        description="超期",
+        deadline=dt.date(2021, 5, 1),
+    )
+    composed = compose(county)
+    part3 = _part(composed.document, "三、存在的问题")
+    assert "一是问题整改推进不够有力，尚有1个问题超期未完成整改；" in part3
+    assert "二是部分单位在开展学习教育活动中，动态活动开展得多、经验总结得少" in part3
+    assert "经验总结得少，尚未形成经验总结材料，" in part3  # no "仅占0%"
+    part4 = _part(composed.document, "四、工作建议")
+    assert "五是抓好问题整改落实。针对评估发现的问题，对超期未整改的1个问题逐项督办" in part4
+
+
+def test_at_most_four_problems(county):
+    fill(county)  # the random county fires four rules; no 经验总结 makes a fifth
+    Activity.objects.filter(type="经验总结").delete()
+    composed = compose(county)
+    fired = [r for r in composed.rules if r.fired]
+    assert len(fired) >= 5
+    part3 = _part(composed.document, "三、存在的问题")
+    assert "四是" in part3 and "五是" not in part3
+    shown = [r for r in fired[:4]]
+    for rule in shown:
+        assert rule.sentence in part3
+    assert fired[4].sentence == ""  # not composed, not shown
+
+
+def _part(doc: ReportDocument, heading: str) -> str:
+    out, inside = [], False
+    for block in doc.blocks:
+        if block.kind == "heading1":
+            inside = block.text == heading
+            continue
+        if inside and block.kind == "body":
+            out.append(block.text)
+    return "\n".join(out)
+
+
+# --- self-check -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("县委常委班子累计开展x个专题学习研讨", "占位符"),
+        ("入驻X县开展巡回指导", "占位符"),
+        ("累计开展None场", "空值"),
+        ("打响“”的发展品牌", "空引号"),
+        ("成立0支志愿服务队", "数量为零"),
+        ("网上可办率达0%", "数量为零"),
+        ("开展{{ f.F01 }}", "未渲染"),
+    ],
+)
+def test_self_check_fails_loudly(text, label):
+    doc = ReportDocument(title="t", blocks=[Block("body", [Run(text)])])
+    with pytest.raises(ReportCheckError, match=label):
+        document_check(doc)
+
+
+def test_self_check_accepts_clean_text():
+    doc = ReportDocument(
+        title="t",
+        blocks=[
+            Block("body", [Run("累计开展"), Run("100", figure="F20"), Run("场，完成率100%。")])
+        ],
+    )
+    document_check(doc)
+
+
+def test_blocks_parse_splits_figure_markers_into_runs():
+    blocks = blocks_parse("@h1\n一、成效\n@body\n开展\ue000F02\ue0011200多\ue002场次，\n继续。\n")
+    assert [b.kind for b in blocks] == ["heading1", "body"]
+    assert blocks[1].runs == [Run("开展"), Run("1200多", figure="F02"), Run("场次，继续。")]
+
+
+def test_template_printing_a_missing_figure_fails(county):
+    from xunzhi.figures.services import figures_compute
+    from xunzhi.reports.compose import document_compose
+
+    figures = figures_compute(campaign=county.campaign, unit=county.county)
+    with pytest.raises(TemplateFigureError, match="F10"):
+        document_compose(
+            template_text="@body\n抽调{{ f.F10|fig }}名\n",
+            figures=figures,
+            rules=[],
+            evaluation=None,
+            unit_name="测试县",
+            campaign_name="党史学习教育",
+            campaign_settings={},
+        )
+    with pytest.raises(ReportCheckError, match="数量为零"):
+        document_compose(
+            template_text="@body\n成立{{ f.F27|fig }}支志愿服务队\n",
+            figures=figures,
+            rules=[],
+            evaluation=None,
+            unit_name="测试县",
+            campaign_name="党史学习教育",
+            campaign_settings={},
+        )
+
+
+# --- generate, check sheet, versions ------------------------------------------------------------
+
+
+def test_generate_writes_docx_md_and_check_sheet_and_records_a_version(filled, tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    evaluation = evaluation_for(campaign=filled.campaign, unit=filled.county, group_number="第三")
+    version = report_generate(evaluation=evaluation, formats=("docx", "md", "html"))
+    assert ReportVersion.objects.filter(evaluation=evaluation).count() == 1
+    paths = version.paths()
+    assert set(paths) == {"docx", "md", "html", "xlsx"}
+    for path in paths.values():
+        assert str(path).startswith(str(tmp_path / "reports"))
+    from docx import Document
+
+    body = "\n".join(p.text for p in Document(paths["docx"]).paragraphs)
+    composed = report_compose(evaluation=evaluation)
+    assert composed.figures["F02"].text in body
+    assert "三、存在的问题" in body
+    assert version.fired_rules == [r.code for r in composed.rules if r.fired]
+
+    wb = load_workbook(io.BytesIO(Path(paths["xlsx"]).read_bytes()))
+    sheet = wb["数据项"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    for figure in composed.figures:
+        code, name, definition, value, text, count, printed = rows[figure.code]
+        assert (name, text or None, count) == (figure.name, figure.text, figure.source_count)
+        assert definition == figure.definition
+        if figure.kind not in ("list", "ratio"):
+            assert value == figure.value
+    assert rows["F02"][6] == "是"
+    fired = [r for r in composed.rules if r.fired][0]
+    rule_rows = list(wb[f"规则-{fired.code}"].iter_rows(min_row=3, values_only=True))
+    short_codes = [row[0] for row in rule_rows if row[-1] == "是"]
+    assert short_codes == sorted(u.code for u in fired.short_units)
+    assert len(rule_rows) == fired.units_total
+    # a second generation keeps the first version
+    report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    assert evaluation.versions.count() == 2
+
+
+@pytest.fixture
+def healthy_county(county):
+    return make_healthy(county)
