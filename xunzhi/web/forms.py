@@ -98,14 +98,14 @@ class ValueReturnForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="台账类型",
-        required=False,
-        choices=[("", "自动识别")] + [(k, c.title) for k, c in KINDS.items()],
-    )
+    kind = forms.ChoiceField(label="台账类型", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rosters: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        from xunzhi.intake.services import kind_choices
+
+        choices = [(k, label) for k, label in kind_choices() if rosters or k in KINDS]
+        self.fields["kind"].choices = [("", "自动识别")] + choices
         _bootstrap(self)
 
 
@@ -137,4 +137,51 @@ class OrgForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = scope_orgs(user)
+        _bootstrap(self)
+
+
+class ReportForm(forms.Form):
+    unit = OrgChoiceField(label="被评估单位", queryset=Org.objects.none())
+    until = forms.DateField(
+        label="数据截止日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="留空则统计到活动结束。",
+    )
+    group_number = forms.CharField(
+        label="指导组序号", max_length=10, required=False, help_text="中文数字，如“第三”。"
+    )
+    arrival_date = forms.DateField(
+        label="入驻日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    city = forms.CharField(label="所在市", max_length=30, required=False, help_text="不含“市”字。")
+    strategies = forms.CharField(
+        label="发展战略",
+        max_length=100,
+        required=False,
+        help_text="如“工业强市、生态立市”；留空则删去该句。",
+    )
+    brand = forms.CharField(label="发展品牌", max_length=50, required=False)
+    lecture_places = forms.CharField(label="主要领导宣讲地点", max_length=100, required=False)
+    addressee = forms.CharField(label="主送机关", max_length=100, required=False)
+    signature = forms.CharField(label="署名机关", max_length=100, required=False)
+    sign_date = forms.DateField(
+        label="成文日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    pdf = forms.BooleanField(label="同时生成 PDF", required=False)
+
+    def __init__(self, *args, user, pdf: bool, can_settings: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = user_scope(user)
+        self.fields["unit"].queryset = scope_orgs(user).filter(depth__lte=scope.depth + 1)
+        if not pdf:
+            del self.fields["pdf"]
+        if not can_settings:
+            for name in list(self.fields):
+                if name not in ("unit", "until", "pdf"):
+                    self.fields[name].disabled = True
         _bootstrap(self)

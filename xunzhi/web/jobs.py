@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils.text import get_valid_filename
 
 from xunzhi.lib.errors import UserError, describe_exception
@@ -99,7 +98,6 @@ def import_job_run(*, job_id: int) -> Job:
     from xunzhi.campaigns.selectors import campaign_get
     from xunzhi.intake.services import ledger_import
 
-    close_old_connections()
     job = Job.objects.select_related("user", "scope").get(pk=job_id)
     Job.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, message="正在读取文件…")
     folder = job_dir(job)
@@ -146,6 +144,7 @@ def _summarise(result, job: Job) -> dict[str, Any]:
                 "file": str(getattr(s, "file_name", "") or getattr(s, "file", "")),
                 "sheet": str(getattr(s, "sheet", "") or getattr(s, "sheet_name", "")),
                 "kind": str(getattr(s, "kind", "")),
+                "label": str(getattr(s, "label", "") or getattr(s, "kind", "")),
                 "rows": int(getattr(s, "rows", 0) or 0),
                 "added": int(getattr(s, "added", 0) or 0),
                 "updated": int(getattr(s, "updated", 0) or 0),
@@ -188,7 +187,6 @@ def _issue(issue) -> str:
 
 def report_job_run(*, job_id: int) -> Job:
     """Generate a report version for the evaluation named in the job."""
-    close_old_connections()
     job = Job.objects.select_related("user").get(pk=job_id)
     Job.objects.filter(pk=job_id).update(
         status=JobStatus.RUNNING, message="正在计算数据…", total=3, done=1

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import escape
+from pathlib import Path
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org
 from xunzhi.web.forms import UploadForm
 from xunzhi.web.jobs import job_create_import, job_dir
 from xunzhi.web.models import Job, JobKind
-from xunzhi.web.scope import get_scoped_or_404, require, user_scope
+from xunzhi.web.scope import can, get_scoped_or_404, require, scoped, user_scope
 from xunzhi.web.views import _campaign, _ctx, _download, _unit_param
 
 MAX_FILES = 20
@@ -26,7 +34,11 @@ MAX_FILES = 20
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     require(request.user, "upload")
-    form = UploadForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
+    form = UploadForm(
+        request.POST or None,
+        initial={"kind": request.GET.get("kind", "")},
+        rosters=can(request.user, "manage"),
+    )
     if request.method == "POST" and form.is_valid():
         files = request.FILES.getlist("files")
         try:
@@ -102,6 +114,10 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("job", pk=job.pk)
     if not job.result.get("ok"):
         messages.error(request, "检查发现错误，不能导入。请修改文件后重新上传。")
+        return redirect("job", pk=job.pk)
+    roster = [s for s in job.result.get("sheets", []) if s.get("kind") not in KINDS]
+    if roster and not can(request.user, "manage"):
+        messages.error(request, "组织和领导名册只能由县学习教育办导入。")
         return redirect("job", pk=job.pk)
     new = job_create_import(
         user=request.user,
@@ -192,23 +208,151 @@ def _cell(obj, path: str):
     return cell(obj, path)
 
 
-# --- reports (wired to xunzhi.reports once it lands) ---------------------------------------
+# --- reports ----------------------------------------------------------------------------
+
+SETTING_FIELDS = (
+    "group_number",
+    "arrival_date",
+    "city",
+    "strategies",
+    "brand",
+    "lecture_places",
+    "addressee",
+    "signature",
+    "sign_date",
+)
+
+
+def _versions(request: HttpRequest):
+    from xunzhi.reports.models import ReportVersion
+
+    return scoped(
+        ReportVersion.objects.select_related("evaluation__unit", "created_by"),
+        request.user,
+        field="evaluation__unit",
+    )
 
 
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/reports.html", _ctx(request, nav="reports"))
+    """Pick unit, cut-off and settings; generate in the background; earlier versions listed."""
+    from xunzhi.reports.render.pdf import pdf_available
+    from xunzhi.reports.services import evaluation_for, evaluation_save
+    from xunzhi.web.forms import ReportForm
+
+    campaign = _campaign(request)
+    scope = user_scope(request.user)
+    unit = _unit_param(request, scope)
+    if request.method == "POST":
+        require(request.user, "report")
+        unit = get_scoped_or_404(
+            Org.objects.all(), request.user, field="", pk=request.POST.get("unit") or 0
+        )
+    evaluation = evaluation_for(campaign=campaign, unit=unit)
+    form = ReportForm(
+        request.POST or None,
+        user=request.user,
+        initial={"unit": unit, "until": evaluation.until}
+        | {name: getattr(evaluation, name) for name in SETTING_FIELDS},
+        pdf=pdf_available(),
+        can_settings=can(request.user, "manage") or can(request.user, "report"),
+    )
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        overrides = {"until": cd["until"]}
+        overrides |= {name: cd.get(name) for name in SETTING_FIELDS if name in cd}
+        try:
+            evaluation = evaluation_for(campaign=campaign, unit=cd["unit"])
+            for name, value in overrides.items():
+                setattr(evaluation, name, value)
+            evaluation_save(evaluation=evaluation)
+        except (UserError, ValidationError) as exc:
+            form.add_error(None, _err(exc))
+        else:
+            formats = ["docx", "html"] + (["pdf"] if cd.get("pdf") else [])
+            job = Job.objects.create(
+                kind=JobKind.REPORT,
+                user=request.user,
+                scope=cd["unit"],
+                params={"evaluation": evaluation.pk, "formats": formats},
+                message="排队中…",
+                total=3,
+            )
+            from xunzhi.web.tasks import report_task
+
+            report_task.enqueue(job.pk)
+            return redirect("job", pk=job.pk)
+    versions = _versions(request).order_by("-created_at", "-pk")[:30]
+    return render(
+        request,
+        "web/reports.html",
+        _ctx(request, form=form, versions=versions, unit=unit, nav="reports"),
+    )
+
+
+def _err(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc)
+
+
+_FIGURE_SPAN = re.compile(r'<span class="figure" data-figure="([A-Za-z0-9_]+)">(.*?)</span>', re.S)
 
 
 @login_required
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404("报告功能尚未启用。")
+    """The generated version as HTML; every figure links to its definition and sources."""
+    version = get_scoped_or_404(_versions(request), request.user, field="evaluation__unit", pk=pk)
+    unit = version.evaluation.unit
+    html = ""
+    if version.html_path and Path(version.html_path).is_file():
+        html = Path(version.html_path).read_text(encoding="utf-8")
+        query = {"unit": unit.code}
+        if version.until:
+            query["until"] = version.until.isoformat()
+        suffix = "?" + urlencode(query)
+
+        def link(m: re.Match) -> str:
+            href = escape(reverse("figure", args=[m[1]]) + suffix, quote=True)
+            return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
+
+        html = _FIGURE_SPAN.sub(link, html)
+    others = (
+        _versions(request).filter(evaluation=version.evaluation).order_by("-created_at", "-pk")[:20]
+    )
+    return render(
+        request,
+        "web/report_preview.html",
+        _ctx(
+            request,
+            version=version,
+            report_html=mark_safe(html),  # noqa: S308 - the renderer escapes all text
+            files=version.paths(),
+            others=others,
+            nav="reports",
+        ),
+    )
+
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
 
 
 @login_required
 def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    raise Http404("报告功能尚未启用。")
-
-
-def _reverse_job(job: Job) -> str:
-    return reverse("job", args=[job.pk])
+    version = get_scoped_or_404(_versions(request), request.user, field="evaluation__unit", pk=pk)
+    path = version.paths().get(fmt)
+    if not path or fmt not in CONTENT_TYPES:
+        raise Http404("该版本没有这种格式的文件。")
+    file = Path(path).resolve()
+    root = (Path(settings.DATA_DIR) / "reports").resolve()
+    if not file.is_file() or root not in file.parents:
+        raise Http404("文件已不存在。")
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=file.name)
+    response["Content-Type"] = CONTENT_TYPES[fmt]
+    return response
