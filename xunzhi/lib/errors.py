@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 
 
 class UserError(Exception):
@@ -20,6 +20,8 @@ def describe_exception(exc: BaseException) -> str:
 
     if isinstance(exc, EnvError):
         return str(exc)
+    if isinstance(exc, IntegrityError):
+        return f"数据冲突，未写入任何内容（{exc}）。"
     if isinstance(exc, DatabaseError):
         return f"数据库操作失败（{type(exc).__name__}：{exc}）。请先运行 xunzhi init 检查数据库。"
     return f"内部错误（{type(exc).__name__}：{exc}）。设置 XUNZHI_TRACEBACK=1 可查看详细信息。"
