@@ -107,7 +107,7 @@ elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise EnvError("DATABASE_URL 只支持 sqlite:// 与 postgres:// 两种数据库。")
 # Parallel developers and CI jobs can isolate their PostgreSQL test database by name.
 _test_db_name = env_str("XUNZHI_TEST_DB_NAME", "")
-if _test_db_name:
+if _test_db_name and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
