@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Max, Subquery
@@ -48,3 +49,40 @@ def dashboard_cached(*, campaign, scope: Org, until: dt.date | None = None) -> D
         stats = dashboard_stats(campaign=campaign, scope=scope, until=until)
         cache.set(key, stats, 3600)
     return stats
+
+
+def report_figures_cached(*, campaign, scope: Org, until: dt.date) -> list[dict]:
+    """Every figure of the report for ``scope`` with its change since the end of last month
+    (figures service, computed twice, cached on the data stamp)."""
+    from xunzhi.figures.services import figures_compute
+
+    key = f"xz:figs:{campaign.pk}:{scope.path}:{until}:{data_stamp()}"
+    rows = cache.get(key)
+    if rows is not None:
+        return rows
+    last = until.replace(day=1) - dt.timedelta(days=1)
+    now = figures_compute(campaign=campaign, unit=scope, until=until)
+    before = figures_compute(campaign=campaign, unit=scope, until=max(last, campaign.start_date))
+    rows = []
+    for fig in now:
+        prev = before.values.get(fig.code)
+        delta = None
+        if (
+            isinstance(fig.value, int | Decimal)
+            and prev is not None
+            and isinstance(prev.value, int | Decimal)
+        ):
+            delta = fig.value - prev.value
+        rows.append(
+            {
+                "code": fig.code,
+                "name": fig.name,
+                "text": fig.text,
+                "unit": fig.unit,
+                "value": fig.value,
+                "delta": delta,
+                "is_ratio": fig.style == "%",
+            }
+        )
+    cache.set(key, rows, 3600)
+    return rows

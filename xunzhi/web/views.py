@@ -48,7 +48,7 @@ from xunzhi.web.scope import (
     user_profile,
     user_scope,
 )
-from xunzhi.web.selectors import campaign_today, dashboard_cached
+from xunzhi.web.selectors import campaign_today, dashboard_cached, report_figures_cached
 
 
 def _campaign(request: HttpRequest):
@@ -123,11 +123,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit = _unit_param(request, scope)
     stats = dashboard_cached(campaign=campaign, scope=unit, until=campaign_today(campaign))
     rules = _rules_fired(campaign, unit, stats.until)
+    figures = report_figures_cached(campaign=campaign, scope=unit, until=stats.until)
     ctx = _ctx(
         request,
         unit=unit,
         stats=stats,
         rules=rules,
+        figures=figures,
         chart_types=charts.bar_chart(stats.activities_by_type[:12], title="活动类型（场次）"),
         chart_months=charts.line_chart(stats.activities_by_month, title="每月活动场次"),
         chart_projects=charts.stacked_projects(stats.projects_by_field),
