@@ -25,7 +25,7 @@ class Profile(models.Model):
     scope = models.ForeignKey(
         Org,
         verbose_name="管理范围",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
         help_text="用户可以查看（按角色可以修改）该组织及其下属组织的数据。",
     )

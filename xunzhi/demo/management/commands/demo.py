@@ -29,6 +29,10 @@ class Command(XunzhiCommand):
         else:
             self.stdout.write("已有数据，跳过演示数据生成（使用 --reset 重新生成）。")
         self._ensure_admin()
+        from xunzhi.web.services import DEMO_PASSWORD, demo_users_create
+
+        for username, role, scope in demo_users_create():
+            self.stdout.write(f"演示用户：{username}（{role}，{scope}）  密码 {DEMO_PASSWORD}")
         self.stdout.write(
             self.style.SUCCESS(f"管理员登录：用户名 {ADMIN_USERNAME}  密码 {ADMIN_PASSWORD}")
         )
