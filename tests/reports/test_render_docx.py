@@ -224,8 +224,11 @@ def test_blank_lines_after_title_and_before_signature(reference):
 
 
 def _width(text):
-    """Condensed 3号 width in twips: full-width one em (320), other characters half an em."""
-    return sum((320 if unicodedata.east_asian_width(ch) in ("W", "F") else 160) - 5 for ch in text)
+    """Condensed 3号 width in twips: full-width one em (320), other characters half an em, and
+    the automatic CJK/digit space (3.4 pt, measured in LibreOffice) at each change of script."""
+    full = [unicodedata.east_asian_width(ch) in ("W", "F") for ch in text]
+    changes = sum(1 for a, b in zip(full, full[1:], strict=False) if a != b)
+    return sum((320 if f else 160) - 5 for f in full) + changes * 68
 
 
 @pytest.mark.parametrize(

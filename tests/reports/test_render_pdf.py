@@ -19,6 +19,7 @@ import pytest
 
 from tests.reports.test_render_reference import long_body_document, reference_document
 from xunzhi.lib.errors import UserError
+from xunzhi.reports.document import Block, ReportDocument, Run
 from xunzhi.reports.render import pdf as pdf_module
 from xunzhi.reports.render.docx import render_docx
 from xunzhi.reports.render.pdf import pdf_available, render_pdf
@@ -151,6 +152,46 @@ def test_page_numbers_odd_right_even_left_one_character_in(reference_pdf):
             assert abs((text_right - float(x_max)) - 14) < 3  # one 4号 character from the right
         else:
             assert abs((float(x_min) - text_left) - 14) < 3  # one 4号 character from the left
+
+
+def _line_boxes(pdf: Path, page: int) -> dict[str, tuple[float, float]]:
+    """Text of each line on a page (spaces removed) → (xMin, xMax) in points."""
+    bbox = _pdftotext(pdf, "-bbox-layout", "-f", str(page), "-l", str(page))
+    boxes = {}
+    for x_min, x_max, words in re.findall(
+        r'<line xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</line>',
+        bbox,
+        re.S,
+    ):
+        text = "".join(re.findall(r">([^<]+)</word>", words)).replace(" ", "")
+        boxes[text] = (float(x_min), float(x_max))
+    return boxes
+
+
+@needs_soffice
+@pytest.mark.parametrize(
+    ("signature", "date"),
+    [("市委第二巡回指导组", "2021年6月30日"), ("市委巡回指导组", "2022年11月30日")],
+)
+def test_signature_block_as_printed(tmp_path, signature, date):
+    """§7.3.5: 右空二字 for the line nearer the edge; the date starts two characters further right."""
+    doc = ReportDocument(
+        title="关于某县的评估报告",
+        blocks=[
+            Block("body", [Run("正文。")]),
+            Block("signature", [Run(signature)]),
+            Block("date", [Run(date)]),
+        ],
+    )
+    pdf = tmp_path / "signature.pdf"
+    pdf.write_bytes(render_pdf(render_docx(doc)))
+    boxes = _line_boxes(pdf, 1)
+    text_right = (11906 - 1474) / 20
+    sig, dat = boxes[signature], boxes[date]
+    char = 16 - 0.25  # a condensed 3号 character, points
+    assert abs((dat[0] - sig[0]) - 2 * char) < 2.5, (sig, dat)
+    nearest = min(text_right - sig[1], text_right - dat[1])
+    assert abs(nearest - 2 * 16) < 2.5, (sig, dat)
 
 
 @needs_soffice

@@ -17,6 +17,7 @@ reads the same in Word, WPS and LibreOffice:
 from __future__ import annotations
 
 import io
+import itertools
 import unicodedata
 
 from docx import Document
@@ -43,6 +44,9 @@ CONDENSE = -5  # twips per character: 16 pt - 0.25 pt = 15.75 pt, 28 × 15.75 �
 CHAR = BODY_SIZE * 10  # one 3号 character, 320 twips
 INDENT = 2 * CHAR  # two characters
 PAGE_NUMBER_CHAR = PAGE_NUMBER_SIZE * 10  # one 4号 character, 280 twips
+# Word and LibreOffice put a small space between CJK characters and digits or Latin letters
+# (LibreOffice ignores w:autoSpaceDE/DN and always does; measured 3.4 pt at 3号).
+AUTOSPACE = 68
 
 LATIN_FONT = "Times New Roman"
 FANGSONG = "仿宋_GB2312"
@@ -138,8 +142,9 @@ def _styles_xml() -> str:
         + '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
         + "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
         + '<w:widowControl w:val="0"/>'
-        # Punctuation may hang past the right edge (Word's default for Chinese). With it off,
-        # LibreOffice drops a 、 or ， that falls at the end of a full, condensed, justified line.
+        # Word: punctuation may hang past the right edge (its default for Chinese). LibreOffice
+        # reads this flag inverted (1 = no hanging); with its hanging on, it drops a 、 or ， that
+        # falls at the end of a full, condensed, justified line. 1 keeps every character in both.
         + '<w:overflowPunct w:val="1"/>'
         + f'<w:spacing w:before="0" w:after="0" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
         + '<w:jc w:val="both"/>'
@@ -174,12 +179,19 @@ def _styles_xml() -> str:
 # --- building the document -----------------------------------------------------------------------
 
 
+def _is_full(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def _text_width(text: str) -> int:
-    """Width in twips of 3号 condensed text: full-width characters one em, the rest half an em."""
-    width = 0
-    for ch in text:
-        full = unicodedata.east_asian_width(ch) in ("W", "F")
-        width += (CHAR if full else CHAR // 2) + CONDENSE
+    """Width in twips of 3号 condensed text: full-width characters one em, the rest half an em,
+    plus the automatic space where a CJK character meets a digit or a Latin letter."""
+    width = sum((CHAR if _is_full(ch) else CHAR // 2) + CONDENSE for ch in text)
+    for a, b in itertools.pairwise(text):
+        if (_is_full(a) and b.isascii() and b.isalnum()) or (
+            _is_full(b) and a.isascii() and a.isalnum()
+        ):
+            width += AUTOSPACE
     return width
 
 
