@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
-from django.core.cache import cache
-from django.db.models import Max, Subquery
+from django.conf import settings
+from django.db.models import Subquery
 from django.utils import timezone
 
 from xunzhi.ledgers.models import LEDGER_MODELS
@@ -22,17 +23,28 @@ def data_stamp() -> str:
         kind: Subquery(model.objects.order_by("-id").values("id")[:1])
         for kind, model in LEDGER_MODELS.items()
     }
-    row = (
-        DataStamp.objects.filter(pk=1)
-        .annotate(**annotations)
-        .values("counter", *annotations)
-        .first()
-    )
-    if row is None:
-        # No counter yet: fall back to the highest ids alone.
-        maxes = [str(m.objects.aggregate(m=Max("id"))["m"] or 0) for m in LEDGER_MODELS.values()]
-        return "0-" + "-".join(maxes)
+    qs = DataStamp.objects.filter(pk=1).annotate(**annotations).values("counter", *annotations)
+    row = qs.first()
+    if row is None:  # first use: create the counter row once
+        DataStamp.objects.get_or_create(pk=1)
+        row = qs.first()
     return "-".join(str(row[k] or 0) for k in ("counter", *annotations))
+
+
+def figure_cache():
+    """A cache shared by every web worker process (files under ``DATA_DIR/cache/web``)."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    location = str(Path(settings.DATA_DIR) / "cache" / "web")
+    cached = _CACHES.get(location)
+    if cached is None:
+        cached = _CACHES[location] = FileBasedCache(
+            location, {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 2000}}
+        )
+    return cached
+
+
+_CACHES: dict[str, object] = {}
 
 
 def campaign_today(campaign) -> dt.date:
@@ -41,9 +53,12 @@ def campaign_today(campaign) -> dt.date:
     return max(campaign.start_date, min(today, campaign.end_date))
 
 
-def dashboard_cached(*, campaign, scope: Org, until: dt.date | None = None) -> DashboardStats:
+def dashboard_cached(
+    *, campaign, scope: Org, until: dt.date | None = None, stamp: str | None = None
+) -> DashboardStats:
     until = until or campaign_today(campaign)
-    key = f"xz:dash:{campaign.pk}:{scope.path}:{until}:{data_stamp()}"
+    key = f"xz:dash:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    cache = figure_cache()
     stats = cache.get(key)
     if stats is None:
         stats = dashboard_stats(campaign=campaign, scope=scope, until=until)
@@ -51,12 +66,15 @@ def dashboard_cached(*, campaign, scope: Org, until: dt.date | None = None) -> D
     return stats
 
 
-def report_figures_cached(*, campaign, scope: Org, until: dt.date) -> list[dict]:
+def report_figures_cached(
+    *, campaign, scope: Org, until: dt.date, stamp: str | None = None
+) -> list[dict]:
     """Every figure of the report for ``scope`` with its change since the end of last month
     (figures service, computed twice, cached on the data stamp)."""
     from xunzhi.figures.services import figures_compute
 
-    key = f"xz:figs:{campaign.pk}:{scope.path}:{until}:{data_stamp()}"
+    key = f"xz:figs:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    cache = figure_cache()
     rows = cache.get(key)
     if rows is not None:
         return rows
@@ -86,3 +104,31 @@ def report_figures_cached(*, campaign, scope: Org, until: dt.date) -> list[dict]
         )
     cache.set(key, rows, 3600)
     return rows
+
+
+def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | None = None) -> list:
+    """The problem rules that fire for ``scope`` (figures service), cached on the data stamp."""
+    from xunzhi.figures.services import rules_evaluate
+    from xunzhi.lib.errors import UserError
+
+    key = f"xz:rules:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    cache = figure_cache()
+    fired = cache.get(key)
+    if fired is None:
+        try:
+            results = rules_evaluate(campaign=campaign, unit=scope, until=until)
+        except UserError:
+            results = []
+        fired = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "units_short": r.units_short,
+                "units_total": r.units_total,
+                "sentence": r.sentence,
+            }
+            for r in results
+            if r.fired
+        ]
+        cache.set(key, fired, 3600)
+    return fired

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from xunzhi.campaigns.selectors import campaign_get
@@ -48,7 +49,14 @@ from xunzhi.web.scope import (
     user_profile,
     user_scope,
 )
-from xunzhi.web.selectors import campaign_today, dashboard_cached, report_figures_cached
+from xunzhi.web.selectors import (
+    campaign_today,
+    dashboard_cached,
+    data_stamp,
+    figure_cache,
+    report_figures_cached,
+    rules_fired_cached,
+)
 
 
 def _campaign(request: HttpRequest):
@@ -121,45 +129,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     scope = user_scope(request.user)
     unit = _unit_param(request, scope)
-    stats = dashboard_cached(campaign=campaign, scope=unit, until=campaign_today(campaign))
-    rules = _rules_fired(campaign, unit, stats.until)
-    figures = report_figures_cached(campaign=campaign, scope=unit, until=stats.until)
+    stamp = data_stamp()
+    until = campaign_today(campaign)
+    stats = dashboard_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
+    rules = rules_fired_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
+    figures = report_figures_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
+    key = f"xz:charts:{campaign.pk}:{unit.path}:{until}:{stamp}"
+    cache = figure_cache()
+    svg = cache.get(key)
+    if svg is None:
+        svg = {
+            "chart_types": charts.bar_chart(
+                stats.activities_by_type[:12], title="活动类型（场次）"
+            ),
+            "chart_months": charts.line_chart(stats.activities_by_month, title="每月活动场次"),
+            "chart_projects": charts.stacked_projects(stats.projects_by_field),
+            "chart_problems": charts.problems_chart(stats.problems),
+            "chart_reporting": charts.reporting_chart(stats.reporting),
+        }
+        cache.set(key, {k: str(v) for k, v in svg.items()}, 3600)
     ctx = _ctx(
         request,
         unit=unit,
         stats=stats,
         rules=rules,
         figures=figures,
-        chart_types=charts.bar_chart(stats.activities_by_type[:12], title="活动类型（场次）"),
-        chart_months=charts.line_chart(stats.activities_by_month, title="每月活动场次"),
-        chart_projects=charts.stacked_projects(stats.projects_by_field),
-        chart_problems=charts.problems_chart(stats.problems),
-        chart_reporting=charts.reporting_chart(stats.reporting),
         units=scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
+        **{k: mark_safe(v) for k, v in svg.items()},  # noqa: S308 - our own pygal SVG
     )
     return render(request, "web/dashboard.html", ctx)
-
-
-def _rules_fired(campaign, unit: Org, until: dt.date) -> list:
-    """Rules that fire for the unit (figures app), or nothing when it is not installed yet."""
-    try:
-        from xunzhi.figures.services import rules_evaluate
-    except ImportError:
-        return []
-    from django.core.cache import cache
-
-    from xunzhi.web.selectors import data_stamp
-
-    key = f"xz:rules:{campaign.pk}:{unit.path}:{until}:{data_stamp()}"
-    fired = cache.get(key)
-    if fired is None:
-        try:
-            results = rules_evaluate(campaign=campaign, unit=unit, until=until)
-        except UserError:
-            results = []
-        fired = [r for r in results if getattr(r, "fired", False)]
-        cache.set(key, fired, 3600)
-    return fired
 
 
 def _unit_param(request: HttpRequest, scope: Org) -> Org:
