@@ -17,15 +17,15 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber, Substr
+from django.db.models.functions import RowNumber
 
-from xunzhi.figures.spec import GROUP_FIELDS, Measure
+from xunzhi.figures.spec import GROUP_FIELDS, SUM_FIELDS, Measure
 from xunzhi.ledgers.models import (
     Activity,
     Problem,
@@ -49,13 +49,40 @@ MODELS = {
 
 @dataclass(frozen=True)
 class Scope:
-    """Where and when figures are computed: a campaign, a unit's subtree and a cut-off date."""
+    """Where and when figures are computed: a campaign, a unit's subtree and a cut-off date.
+
+    ``cache`` keeps grouped query results, so figures and rules computed with one scope
+    share their queries.
+    """
 
     campaign: Any
     unit: Org
     start: dt.date
     cutoff: dt.date
     until: dt.date | None
+    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def org_ids(self) -> QuerySet:
+        return Org.objects.filter(path__startswith=self.unit.path).values("id")
+
+    def org_paths(self) -> dict[int, str]:
+        """Every org of the subtree: id → path (one small query, cached)."""
+        paths = self.cache.get("org_paths")
+        if paths is None:
+            paths = self.cache["org_paths"] = dict(
+                Org.objects.filter(path__startswith=self.unit.path).values_list("id", "path")
+            )
+        return paths
+
+    def org_flags(self, attribute: str) -> dict[int, Any]:
+        """Every org of the subtree: id → one attribute (e.g. is_leading_body), cached."""
+        key = ("org_flags", attribute)
+        flags = self.cache.get(key)
+        if flags is None:
+            flags = self.cache[key] = dict(
+                Org.objects.filter(path__startswith=self.unit.path).values_list("id", attribute)
+            )
+        return flags
 
     @classmethod
     def make(cls, *, campaign, unit: Org, until: dt.date | None = None) -> Scope:
@@ -209,82 +236,208 @@ def _signature(measure: Measure, scope: Scope) -> tuple:
         items = measure.group_values or ()
         modes = {value_aggregate(scope, item) for item in items}
         mode = "latest" if modes == {"latest"} else "sum" if modes == {"sum"} else "mixed"
-    return (measure.ledger, measure.other_filters, measure.group_values is not None, mode)
+    return (measure.ledger, measure.other_filters, mode)
+
+
+def _org_rows(scope: Scope, signature: tuple, members: list[Measure]) -> list[dict[str, Any]]:
+    """Rows grouped by (org_id, type-like field), for one filter signature; cached on the scope.
+
+    No join to the organisation table: the subtree is an ``org_id IN (…)`` subquery and rows
+    are attributed to units in Python, from at most (units × types) grouped rows.
+    A signature without extra filters reads every type at once, so one query per ledger
+    serves every plain count and sum (of figures and rules alike).
+    """
+    ledger, other, mode = signature
+    group_field = GROUP_FIELDS.get(ledger)
+    sums = sorted(SUM_FIELDS[ledger]) if ledger != "values" else ["value"]
+    wanted: tuple[str, ...] | None = None
+    if other and group_field and all(m.group_values is not None for m in members):
+        wanted = tuple(sorted({v for m in members for v in (m.group_values or ())}))
+    key = (signature, wanted)
+    cached = scope.cache.get(key)
+    if cached is not None:
+        return cached
+    qs = _ledger_queryset(ledger, scope)
+    for name, value in other:
+        qs = qs.filter(filter_q(ledger, name, value, scope))
+    if wanted is not None:
+        qs = qs.filter(**{f"{group_field}__in": list(wanted)})
+    qs = qs.order_by()
+    keys = ["org_id", *([group_field] if group_field else [])]
+    if ledger == "values" and mode == "latest":
+        rows = _latest_rows(qs, keys, scope)
+    else:
+        annotations = {"_n": Count("pk"), **{f"_s_{s}": Sum(s) for s in sums}}
+        rows = _fetch(qs.values(*keys).annotate(**annotations))
+    scope.cache[key] = rows
+    return rows
+
+
+#: Filters applied in Python to rows grouped by organisation (no extra query needed).
+ORG_FILTERS = {"org_leading_body": "is_leading_body"}
+#: Filters folded into the base query of a ledger as conditional counts.
+FOLDED_FILTERS = {"tags_any"}
+
+
+def _base_servable(measure: Measure) -> bool:
+    """Can the ledger's one base query (grouped by org and type) answer this measure?"""
+    if measure.ledger == "values":
+        return False
+    other = dict(measure.other_filters)
+    if any(k not in ORG_FILTERS and k not in FOLDED_FILTERS for k in other):
+        return False
+    return not (measure.sum and any(k in FOLDED_FILTERS for k in other))
+
+
+def _folded_keys(scope: Scope, ledger: str) -> list[tuple[str, Any]]:
+    """Every folded filter of this ledger used anywhere in the campaign's figures and rules."""
+    from xunzhi.figures.spec import campaign_figure_spec
+
+    fspec = campaign_figure_spec(scope.campaign)
+    measures = [m for f in fspec.figures for m in f.all_measures()]
+    for rule in fspec.rules:
+        for c in rule.conditions:
+            measures += [m for m in (c.measure, c.numerator, c.denominator) if m is not None]
+    keys = {
+        (k, v)
+        for m in measures
+        if m.ledger == ledger
+        for k, v in m.other_filters
+        if k in FOLDED_FILTERS
+    }
+    return sorted(keys)
+
+
+def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[dict], dict]:
+    """One pass over a ledger: counts and sums grouped by (org, type), folded filters as
+    conditional counts. Returns rows by type, all rows, and folded filter → column name."""
+    cache_key = ("base", ledger)
+    cached = scope.cache.get(cache_key)
+    if cached is not None:
+        return cached
+    group_field = GROUP_FIELDS.get(ledger)
+    folded = _folded_keys(scope, ledger)
+    columns = {key: f"_f{i}" for i, key in enumerate(folded)}
+    annotations: dict[str, Any] = {"_n": Count("pk")}
+    annotations.update({f"_s_{s}": Sum(s) for s in sorted(SUM_FIELDS[ledger])})
+    for key, column in columns.items():
+        annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
+    keys = ["org_id", *([group_field] if group_field else [])]
+    rows = _fetch(_ledger_queryset(ledger, scope).values(*keys).annotate(**annotations))
+    by_type: dict[Any, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_type[row.get(group_field) if group_field else None].append(row)
+    result = (dict(by_type), rows, columns)
+    scope.cache[cache_key] = result
+    return result
+
+
+def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet:
+    """A ledger's rows in the scope, subtree by ``org_id IN (…)`` (no join to the org table)."""
+    qs = MODELS[ledger].objects.filter(campaign=scope.campaign, org_id__in=scope.org_ids())
+    if ledger == "activities":
+        qs = qs.filter(date__gte=scope.start, date__lte=scope.cutoff)
+    elif ledger == "problems":
+        qs = qs.filter(Q(found_date__isnull=True) | Q(found_date__lte=scope.cutoff))
+    elif ledger == "values":
+        qs = qs.filter(period_end__lte=scope.cutoff)
+    return qs.order_by()
 
 
 def measures_evaluate(
-    measures: Iterable[Measure], scope: Scope, *, prefix_len: int | None = None
+    measures: Iterable[Measure], scope: Scope, *, unit_of: dict[int, tuple[str, ...]] | None = None
 ) -> dict[Measure, Any]:
-    """Evaluate measures in as few GROUP BY queries as possible.
+    """Evaluate measures in as few GROUP BY queries as possible (cached on the scope).
 
-    Returns ``{measure: Agg}``; with ``prefix_len`` (per-unit evaluation), returns
-    ``{measure: {unit_path_prefix: Agg}}``.
+    Returns ``{measure: Agg}`` over the whole subtree; with ``unit_of`` (org id → the keys of
+    the measured units it belongs to, for rules), returns ``{measure: {unit key: Agg}}``.
     """
     measures = list(dict.fromkeys(measures))
     groups: dict[tuple, list[Measure]] = defaultdict(list)
+    results: dict[Measure, Any] = {}
     for measure in measures:
+        if _base_servable(measure):
+            results[measure] = _from_base(measure, scope, unit_of)
+            continue
         signature = _signature(measure, scope)
-        if signature[3] == "mixed":  # latest and sum items in one measure: split by item
+        if signature[2] == "mixed":  # latest and sum items in one measure: split by item
             groups[(*signature, measure)].append(measure)
         else:
             groups[signature].append(measure)
-    results: dict[Measure, Any] = {}
     for signature, members in groups.items():
-        ledger, _, grouped, mode = signature[:4]
-        group_field = GROUP_FIELDS.get(ledger) if grouped else None
-        sums = sorted({m.sum for m in members if m.sum})
+        ledger, _, mode = signature[:3]
         if mode == "mixed":
-            # rare: evaluate each item by its own aggregate and add up
             measure = members[0]
-            per: Any = {} if prefix_len else Agg()
+            per: Any = {} if unit_of is not None else Agg()
             for item in measure.group_values or ():
                 single = Measure(
                     ledger="values",
                     sum="value",
                     where=tuple((k, (item,) if k == "item" else v) for k, v in measure.where),
                 )
-                sub = measures_evaluate([single], scope, prefix_len=prefix_len)[single]
-                if prefix_len:
+                sub = measures_evaluate([single], scope, unit_of=unit_of)[single]
+                if unit_of is not None:
                     for key, agg in sub.items():
                         per.setdefault(key, Agg()).add(agg.rows, agg.total)
                 else:
                     per.add(sub.rows, sub.total)
             results[measure] = per
             continue
-        template = members[0]
-        qs = measure_queryset(template, scope, with_group=False)
-        if group_field:
-            wanted = sorted({v for m in members for v in (m.group_values or ())})
-            qs = qs.filter(**{f"{group_field}__in": wanted})
-        keys: list[str] = []
-        if prefix_len:
-            qs = qs.annotate(_unit=Substr("org__path", 1, prefix_len))
-            keys.append("_unit")
-        if group_field:
-            keys.append(group_field)
-        if ledger == "values" and mode == "latest":
-            rows = _latest_rows(qs, keys, scope)
-        else:
-            annotations = {"_n": Count("pk"), **{f"_s_{s}": Sum(s) for s in sums}}
-            rows = (
-                list(qs.values(*keys).annotate(**annotations))
-                if keys
-                else [qs.aggregate(**annotations)]
-            )
+        rows = _org_rows(scope, signature[:3], members)
+        group_field = GROUP_FIELDS.get(ledger)
+        by_type: dict[Any, list[dict]] = defaultdict(list)
+        for row in rows:
+            by_type[row.get(group_field) if group_field else None].append(row)
         for measure in members:
-            wanted_values = set(measure.group_values or ())
-            per_unit: dict[str, Agg] = defaultdict(Agg)
-            single = Agg()
-            for row in rows:
-                if group_field and row[group_field] not in wanted_values:
-                    continue
-                total = row.get(f"_s_{measure.sum}") if measure.sum else None
-                if prefix_len:
-                    per_unit[row["_unit"]].add(row["_n"], total)
-                else:
-                    single.add(row["_n"], total)
-            results[measure] = dict(per_unit) if prefix_len else single
+            selected = _select(by_type, rows, measure.group_values)
+            results[measure] = _accumulate(selected, measure, "_n", unit_of)
     return results
+
+
+def _select(by_type: dict, rows: list[dict], wanted: tuple[str, ...] | None) -> list[dict]:
+    if wanted is None:
+        return rows
+    return [row for value in wanted for row in by_type.get(value, ())]
+
+
+def _accumulate(rows, measure: Measure, count_column: str, unit_of) -> Any:
+    sum_column = f"_s_{measure.sum}" if measure.sum else None
+    if unit_of is None:
+        single = Agg()
+        for row in rows:
+            single.add(row[count_column], row[sum_column] if sum_column else None)
+        return single
+    per_unit: dict[str, Agg] = defaultdict(Agg)
+    for row in rows:
+        for unit_key in unit_of.get(row["org_id"], ()):
+            per_unit[unit_key].add(row[count_column], row[sum_column] if sum_column else None)
+    return dict(per_unit)
+
+
+def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
+    by_type, rows, columns = _base_rows(scope, measure.ledger)
+    selected = _select(by_type, rows, measure.group_values)
+    count_column = "_n"
+    for key, value in measure.other_filters:
+        if key in ORG_FILTERS:
+            flags = scope.org_flags(ORG_FILTERS[key])
+            selected = [row for row in selected if flags.get(row["org_id"]) == value]
+        else:
+            count_column = columns[(key, value)]
+    return _accumulate(selected, measure, count_column, unit_of)
+
+
+def _fetch(qs: QuerySet) -> list[dict[str, Any]]:
+    """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
+
+    Django's per-row converters cost more than the query for ~10 000 grouped rows; the
+    values here are plain numbers and strings, which :class:`Agg` normalises.
+    """
+    sql, params = qs.query.sql_with_params()
+    names = [*qs.query.values_select, *qs.query.annotation_select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _latest_rows(qs: QuerySet, keys: list[str], scope: Scope) -> list[dict[str, Any]]:

@@ -131,10 +131,15 @@ def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
     return names, qs.count()
 
 
-def figures_compute(*, campaign, unit: Org, until: dt.date | None = None) -> FigureSet:
-    """Every figure of the campaign over ``unit``'s subtree, up to ``until`` (or the campaign end)."""
+def figures_compute(
+    *, campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
+) -> FigureSet:
+    """Every figure of the campaign over ``unit``'s subtree, up to ``until`` (or the campaign end).
+
+    ``scope``: pass the one used for :func:`rules_evaluate` to share grouped queries.
+    """
     fspec = campaign_figure_spec(campaign)
-    scope = Scope.make(campaign=campaign, unit=unit, until=until)
+    scope = scope or Scope.make(campaign=campaign, unit=unit, until=until)
     aggs = measures_evaluate(
         [m for f in fspec.figures if f.kind != "list" for m in f.all_measures()], scope
     )
@@ -209,7 +214,7 @@ def _level_units(rule: RuleDef, unit: Org) -> list[Org]:
     return list(
         Org.objects.filter(path__startswith=unit.path, kind__in=rule.level)
         .order_by("path")
-        .only("id", "code", "name", "kind", "path", "depth")
+        .only("id", "code", "name", "kind", "path")
     )
 
 
@@ -219,37 +224,53 @@ def _condition_measures(condition: Condition):
     return [condition.measure]
 
 
-def rules_evaluate(*, campaign, unit: Org, until: dt.date | None = None) -> list[RuleResult]:
+def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
+    """Org id → paths of the measured units it lies under (itself included)."""
+    steplen = Org.steplen
+    wanted = {org.path for org in units}
+    lengths = sorted({len(path) for path in wanted})
+    out: dict[int, tuple[str, ...]] = {}
+    for org_id, path in scope.org_paths().items():
+        keys = tuple(path[:n] for n in lengths if n <= len(path) and path[:n] in wanted)
+        if keys:
+            out[org_id] = keys
+    assert all(len(p) % steplen == 0 for p in wanted)
+    return out
+
+
+def rules_evaluate(
+    *, campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
+) -> list[RuleResult]:
     """Every rule of the campaign over ``unit``'s subtree; fired rules strongest first."""
     fspec = campaign_figure_spec(campaign)
-    scope = Scope.make(campaign=campaign, unit=unit, until=until)
+    scope = scope or Scope.make(campaign=campaign, unit=unit, until=until)
     settings = campaign.spec.settings
-    steplen = Org.steplen
     results: list[RuleResult] = []
     for rule in fspec.rules:
         units = _level_units(rule, unit)
-        by_depth: dict[int, list[Org]] = {}
-        for org in units:
-            by_depth.setdefault(org.depth, []).append(org)
         measures = [m for c in rule.conditions for m in _condition_measures(c)]
-        per_prefix: dict[Any, dict[str, Any]] = {}
-        for depth in by_depth:
-            evaluated = measures_evaluate(measures, scope, prefix_len=depth * steplen)
-            for measure, per_unit in evaluated.items():
-                per_prefix.setdefault(measure, {}).update(per_unit)
+        per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
         thresholds = {c.label: _setting(c.threshold, settings) for c in rule.conditions}
+        compiled = [
+            (
+                condition,
+                [per_prefix.get(m, {}) for m in _condition_measures(condition)],
+                Decimal(str(thresholds[condition.label])),
+                _COMPARE[condition.compare],
+            )
+            for condition in rule.conditions
+        ]
         measured: list[UnitMeasure] = []
         for org in units:
             values: dict[str, Decimal | int | None] = {}
             flags: list[bool] = []
-            for condition in rule.conditions:
-                value = _unit_value(condition, per_prefix, org.path)
+            for condition, tables, threshold, compare in compiled:
+                value = _unit_value(condition, tables, org.path)
                 values[condition.label] = value
                 if value is None:
                     flags.append(condition.missing == "short")
                 else:
-                    threshold = Decimal(str(thresholds[condition.label]))
-                    flags.append(_COMPARE[condition.compare](Decimal(value), threshold))
+                    flags.append(compare(Decimal(value), threshold))
             short = any(flags) if rule.combine == "any" else all(flags)
             measured.append(
                 UnitMeasure(
@@ -285,16 +306,19 @@ def rules_evaluate(*, campaign, unit: Org, until: dt.date | None = None) -> list
     return results
 
 
-def _unit_value(condition: Condition, per_prefix: dict, path: str) -> Decimal | int | None:
-    def one(measure):
-        agg = per_prefix.get(measure, {}).get(path)
+def _unit_value(condition: Condition, tables: list[dict], path: str) -> Decimal | int | None:
+    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures."""
+    measures = _condition_measures(condition)
+
+    def one(index: int):
+        agg = tables[index].get(path)
         if agg is None:  # no rows: a count or sum is 0, a reported value is missing
-            return None if measure.ledger == "values" else 0
-        return agg.value(measure)
+            return None if measures[index].ledger == "values" else 0
+        return agg.value(measures[index])
 
     if condition.is_ratio:
-        num, den = one(condition.numerator), one(condition.denominator)
+        num, den = one(0), one(1)
         if num is None or not den:
             return None
         return Decimal(num) / Decimal(den)
-    return one(condition.measure)
+    return one(0)

@@ -111,6 +111,13 @@ class Measure:
     sum: str = ""
     where: tuple[tuple[str, Any], ...] = ()
 
+    def __hash__(self) -> int:  # measures key many dicts: hash the nested tuple once
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.ledger, self.sum, self.where))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     @property
     def filters(self) -> dict[str, Any]:
         return dict(self.where)

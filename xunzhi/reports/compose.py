@@ -85,7 +85,18 @@ def _fig(value: Any, style: str | None = None) -> str:
     return _mark(value.code, text or "")
 
 
+_ENVIRONMENT: jinja2.Environment | None = None
+
+
 def template_environment() -> jinja2.Environment:
+    """The shared Jinja2 environment (its template cache keeps compiled templates)."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        _ENVIRONMENT = _environment_build()
+    return _ENVIRONMENT
+
+
+def _environment_build() -> jinja2.Environment:
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -105,6 +116,19 @@ def template_environment() -> jinja2.Environment:
         md_date=md_date,
     )
     return env
+
+
+_COMPILED: dict[str, jinja2.Template] = {}
+
+
+def _compiled(env: jinja2.Environment, source: str) -> jinja2.Template:
+    """Compile a template text once per process (templates are edited rarely, read often)."""
+    template = _COMPILED.get(source)
+    if template is None:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        template = _COMPILED[source] = env.from_string(source)
+    return template
 
 
 class _Figures(dict):
@@ -245,9 +269,9 @@ def problems_text(rules: list[RuleResult], campaign_settings: dict[str, Any]) ->
         context = _rule_context(result, campaign_settings)
         result.context = context
         rule = result.rule
-        sentence = env.from_string(rule.sentence).render(**context).strip().rstrip("。；;")
+        sentence = _compiled(env, rule.sentence).render(**context).strip().rstrip("。；;")
         suggestion = (
-            env.from_string(rule.suggestion).render(**context).strip().rstrip("。；;")
+            _compiled(env, rule.suggestion).render(**context).strip().rstrip("。；;")
             if rule.suggestion
             else ""
         )
@@ -331,7 +355,7 @@ def document_compose(
     }
     env = template_environment()
     try:
-        text = env.from_string(template_text).render(**context)
+        text = _compiled(env, template_text).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise UserError(f"报告模板第 {exc.lineno} 行语法错误：{exc.message}") from exc
     except jinja2.UndefinedError as exc:

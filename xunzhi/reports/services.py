@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xunzhi.figures.engine import Scope
 from xunzhi.figures.services import FigureSet, RuleResult, figures_compute, rules_evaluate
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
@@ -86,8 +87,9 @@ def report_compose(*, evaluation: Evaluation) -> ComposedReport:
     spec = campaign.spec
     if not spec.template_path:
         raise UserError(f"活动“{campaign.name}”的定义文件没有指定报告模板（[campaign].template）。")
-    figures = figures_compute(campaign=campaign, unit=unit, until=evaluation.until)
-    rules = rules_evaluate(campaign=campaign, unit=unit, until=evaluation.until)
+    scope = Scope.make(campaign=campaign, unit=unit, until=evaluation.until)
+    figures = figures_compute(campaign=campaign, unit=unit, until=evaluation.until, scope=scope)
+    rules = rules_evaluate(campaign=campaign, unit=unit, until=evaluation.until, scope=scope)
     document = document_compose(
         template_text=template_read(spec.template_path),
         figures=figures,
