@@ -50,13 +50,26 @@ def _config(**extra) -> dict:
     return base
 
 
+def _cjk_margin(labels: list[str]) -> int:
+    """pygal sizes labels as Latin text (0.6 em a character); CJK characters take a full em."""
+    longest = max((len(label) for label in labels), default=0)
+    return int(0.45 * STYLE.label_font_size * longest) + 8
+
+
 def _svg(chart) -> SafeString:
     svg = chart.render(is_unicode=True)
     return mark_safe(svg.replace("<svg ", '<svg class="xz-chart" role="img" ', 1))  # noqa: S308
 
 
 def bar_chart(pairs: list[tuple[str, int]], *, title: str) -> SafeString:
-    chart = pygal.HorizontalBar(**_config(height=max(200, 26 * len(pairs) + 40)))
+    labels = [label for label, _ in pairs]
+    chart = pygal.HorizontalBar(
+        **_config(
+            height=max(200, 26 * len(pairs) + 40),
+            margin_left=_cjk_margin(labels),
+            truncate_label=-1,
+        )
+    )
     chart.x_labels = [label for label, _ in pairs][::-1]
     chart.add(title, [n for _, n in pairs][::-1])
     return _svg(chart)
@@ -71,7 +84,15 @@ def line_chart(pairs: list[tuple[str, int]], *, title: str) -> SafeString:
 
 def stacked_projects(rows: list[tuple[str, int, int]]) -> SafeString:
     chart = pygal.StackedBar(
-        **_config(show_legend=True, legend_at_bottom=True, x_label_rotation=-30, legend_box_size=10)
+        **_config(
+            show_legend=True,
+            legend_at_bottom=True,
+            x_label_rotation=-30,
+            legend_box_size=10,
+            truncate_label=-1,
+            truncate_legend=-1,
+            margin_bottom=_cjk_margin([f for f, _, _ in rows]) // 2,
+        )
     )
     chart.x_labels = [f for f, _, _ in rows]
     chart.add("已完成", [d for _, _, d in rows])
@@ -91,6 +112,8 @@ def reporting_chart(rows: list[dict]) -> SafeString:
     chart = pygal.HorizontalBar(
         **_config(
             height=max(200, 24 * len(rows) + 40),
+            margin_left=_cjk_margin([r["org"].name for r in rows]),
+            truncate_label=-1,
             range=(0, 100),
             value_formatter=lambda v: f"{v:.0f}%",
         )

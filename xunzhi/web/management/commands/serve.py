@@ -46,12 +46,18 @@ class Command(XunzhiCommand):
             ],
             env=env,
         )
+
+        def stop(signum, frame):  # SIGTERM stops the children as Ctrl+C does
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
             server.wait()
         except KeyboardInterrupt:
             server.send_signal(signal.SIGTERM)
             server.wait()
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if worker is not None:
                 worker.terminate()
                 worker.wait()
