@@ -8,6 +8,7 @@ chain, then the document defaults.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 
@@ -305,6 +306,7 @@ def test_no_trace_of_the_python_docx_template_styles(reference):
         styles_xml = z.read("word/styles.xml").decode()
         styles = etree.fromstring(z.read("word/styles.xml"))
     assert "word/stylesWithEffects.xml" not in names
+    assert not any("thumbnail" in name for name in names)
     assert "Theme" not in styles_xml  # asciiTheme, eastAsiaTheme, …: no theme fonts
     assert styles.find(f".//{W}color") is None  # no blue headings
     for spacing in styles.iter(f"{W}spacing"):
@@ -340,3 +342,19 @@ def test_long_document_is_one_section_of_body_paragraphs():
     assert len([p for p in document.paragraphs if p.text]) == 31
     styles = {p.style.name for p in document.paragraphs if p.text}
     assert styles == {"公文标题", "公文正文"}
+
+
+def test_font_table_names_every_face_used_with_a_chinese_charset(reference):
+    _, data, _, _ = reference
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        table = etree.fromstring(z.read("word/fontTable.xml"))
+        used = set(re.findall(rb'w:(?:ascii|eastAsia)="([^"]+)"', z.read("word/document.xml")))
+        used |= set(re.findall(rb'w:(?:ascii|eastAsia)="([^"]+)"', z.read("word/footer1.xml")))
+    fonts = {f.get(qn("w:name")): f for f in table.findall(f"{W}font")}
+    assert {u.decode() for u in used} <= set(fonts)
+    for name, font in fonts.items():
+        charset = font.find(f"{W}charset").get(qn("w:val"))
+        assert charset == ("00" if name == "Times New Roman" else "86"), name
+    # Windows ships 仿宋 and 楷体, not the _GB2312 faces: Word falls back to them
+    assert fonts["仿宋_GB2312"].find(f"{W}altName").get(qn("w:val")) == "仿宋"
+    assert fonts["楷体_GB2312"].find(f"{W}altName").get(qn("w:val")) == "楷体"

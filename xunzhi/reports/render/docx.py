@@ -250,13 +250,44 @@ def _page_number_paragraph(footer, style, *, odd: bool) -> None:
         paragraph._p.append(parse_xml(xml.replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
 
 
+#: The font table: the faces the document names, with the GB2312 character set, and the stock
+#: Windows names as ``w:altName`` (Windows 10 and later ship 仿宋 and 楷体, not the _GB2312 faces)
+#: so Word substitutes a Chinese face, not a Latin one, where the official face is missing.
+_FONTS = (
+    ("Times New Roman", "", "00", "roman", "variable", "02020603050405020304"),
+    (FANGSONG, "仿宋", "86", "modern", "fixed", "02010609030101010101"),
+    (KAITI, "楷体", "86", "modern", "fixed", "02010609030101010101"),
+    (HEITI, "SimHei", "86", "modern", "fixed", "02010609060101010101"),
+    (SONGTI, "SimSun", "86", "auto", "variable", "02010600030101010101"),
+    (XIAOBIAOSONG, "宋体", "86", "script", "fixed", "02000000000000000000"),
+)
+
+
+def _font_table_xml() -> bytes:
+    fonts = []
+    for name, alt, charset, family, pitch, panose in _FONTS:
+        alt_xml = f'<w:altName w:val="{alt}"/>' if alt else ""
+        fonts.append(
+            f'<w:font w:name="{name}">{alt_xml}<w:panose1 w:val="{panose}"/>'
+            f'<w:charset w:val="{charset}"/><w:family w:val="{family}"/>'
+            f'<w:pitch w:val="{pitch}"/></w:font>'
+        )
+    xml = f"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<w:fonts {nsdecls('w')}>"
+    return (xml + "".join(fonts) + "</w:fonts>").encode("utf-8")
+
+
 def _clean_package(document) -> None:
-    """Replace the built-in styles and drop the template's leftovers."""
+    """Replace the built-in styles and font table; drop the template's leftovers."""
     styles_part = document.part.part_related_by(RT.STYLES)
     styles_part._element = parse_xml(_styles_xml())
+    document.part.part_related_by(RT.FONT_TABLE)._blob = _font_table_xml()
     for rel_id, rel in list(document.part.rels.items()):
         if rel.reltype.endswith("/stylesWithEffects"):
             document.part.drop_rel(rel_id)
+    package_rels = document.part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del package_rels[rel_id]  # python-docx's picture of its own template
     document.settings.odd_and_even_pages_header_footer = True
     settings = document.settings.element
     for lang in settings.findall(qn("w:themeFontLang")):
