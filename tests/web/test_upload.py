@@ -128,3 +128,37 @@ def test_clerk_export_never_contains_other_township(clients, records):
         str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v
     )
     assert "东镇主题党日" in text and "西镇" not in text
+
+
+def test_background_job_progress_fragment(clients, county, settings):
+    """With a real queue the page polls the job; the fragment asks htmx to reload when done."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from xunzhi.web.jobs import import_job_run
+
+    data = messy_activities(town="测试东镇", branch=county.branches[0].name)
+    _upload(clients["clerk"], data)
+    job = Job.objects.latest("id")
+    assert job.status == "queued"
+    fragment = clients["clerk"].get(reverse("job_progress", args=[job.pk]))
+    assert 'hx-trigger="every' in fragment.content.decode()
+    assert "HX-Refresh" not in fragment
+    progress = []
+    from xunzhi.web import jobs
+
+    original = jobs._Progress.__call__
+
+    def spy(self, done=0, total=None, *a, **k):
+        progress.append((done, total))
+        return original(self, done, total, *a, **k)
+
+    jobs._Progress.__call__ = spy
+    try:
+        import_job_run(job_id=job.pk)
+    finally:
+        jobs._Progress.__call__ = original
+    assert progress  # the import service reported its progress to the job row
+    job.refresh_from_db()
+    assert job.status == "done" and job.total == progress[-1][1] and job.percent == 100
+    fragment = clients["clerk"].get(reverse("job_progress", args=[job.pk]))
+    assert fragment["HX-Refresh"] == "true"
+    assert "hx-trigger" not in fragment.content.decode()
