@@ -147,7 +147,8 @@ def test_page_numbers_odd_right_even_left_one_character_in(reference_pdf):
         x_min, y_min, x_max, _, words = lines[-1]
         text = "".join(re.findall(r">([^<]+)</word>", words)).replace(" ", "")
         assert text == f"—{number}—"
-        assert float(y_min) > text_bottom  # under the text block
+        # GB/T 9704 §7.5: the page-number line sits 7 mm under the text block
+        assert abs((float(y_min) - text_bottom) * 25.4 / 72 - 7) < 1
         if number % 2:
             assert abs((text_right - float(x_max)) - 14) < 3  # one 4号 character from the right
         else:
