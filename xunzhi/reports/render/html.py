@@ -1,7 +1,7 @@
 """The HTML renderer: the report as an ``<article class="report">`` fragment for preview.
 
 The same blocks and blank lines as the .docx, styled to look like the filed document (serif CJK
-faces, 16 px-per-point proportions, two-character indents, right-set signature). Every run that
+faces, a text block 28 characters wide, two-character indents, right-set signature). Every run that
 prints a figure is wrapped in ``<a class="figure" data-figure="F02" href="…">`` when the caller
 gives ``figure_url``, so a reader can jump from a number to its definition and source records;
 without it the run is a ``<span class="figure" data-figure="F02">``. All text is escaped.
@@ -17,7 +17,8 @@ from xunzhi.reports.render.layout import Blank, layout
 
 #: The stylesheet of the preview; scoped to ``article.report`` so a page can include it as is.
 REPORT_CSS = """
-article.report { max-width: 44em; margin: 0 auto; padding: 3em 2.6em 3.2em 2.8em;
+article.report { box-sizing: content-box; max-width: calc(28em + 2px); margin: 0 auto;
+  padding: 3em 2.6em 3.2em 2.8em;
   background: #fff; color: #111; font-size: 16pt; line-height: 1.81;
   font-family: "FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋", "FandolFang", "STFangsong",
     "Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", serif; text-align: justify; }
