@@ -151,6 +151,9 @@ def demo_generate(
         _save_tree(root)
         for county in counties:
             _CountyFiller(rng, campaign, county).fill()
+    from xunzhi.ledgers.services import ledger_changed
+
+    ledger_changed.send(sender=None, kind="demo")
     summary = DemoSummary(seed=seed, scale=scale, root_code=root.code, counts=demo_counts(root.org))
     summary.seconds = time.perf_counter() - started
     return summary

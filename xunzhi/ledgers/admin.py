@@ -9,9 +9,12 @@ from xunzhi.ledgers.models import (
     SupervisionVisit,
     ValueSubmission,
 )
+from xunzhi.ledgers.services import ledger_changed
 
 
 class LedgerAdmin(admin.ModelAdmin):
+    """Ledger rows in the admin; deletes announce ``ledger_changed`` like the services do."""
+
     list_select_related = ["org", "campaign"]
     autocomplete_fields = ["org"]
     readonly_fields = [
@@ -24,6 +27,14 @@ class LedgerAdmin(admin.ModelAdmin):
     ]
     list_per_page = 50
     show_full_result_count = False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        ledger_changed.send(sender=None, kind=obj._meta.model_name)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        ledger_changed.send(sender=None, kind=queryset.model._meta.model_name)
 
 
 @admin.register(Activity)

@@ -19,6 +19,10 @@ def connect() -> None:
 
     for model in (*LEDGER_MODELS.values(), ValueSubmission, Org, Leader, ImportBatch):
         post_save.connect(_bump, sender=model, dispatch_uid=f"xz-stamp-save-{model.__name__}")
+    # No delete receivers on the big ledger tables: any delete signal makes Django fetch and
+    # delete 200 000 rows one by one instead of one DELETE. Ledger deletes go through services
+    # (and the admin) that send ``ledger_changed`` once instead.
+    for model in (ValueSubmission, Org, Leader, ImportBatch):
         post_delete.connect(_bump, sender=model, dispatch_uid=f"xz-stamp-del-{model.__name__}")
 
 
