@@ -273,9 +273,12 @@ def test_generate_writes_docx_md_and_check_sheet_and_records_a_version(filled, t
     assert rows["F02"][6] == "是"
     fired = [r for r in composed.rules if r.fired][0]
     rule_rows = list(wb[f"规则-{fired.code}"].iter_rows(min_row=3, values_only=True))
-    short_codes = [row[0] for row in rule_rows if row[-1] == "是"]
-    assert short_codes == sorted(u.code for u in fired.short_units)
-    assert len(rule_rows) == fired.units_total
+    assert [row[0] for row in rule_rows] == sorted(u.code for u in fired.short_units)
+    assert all(row[-1] == "是" for row in rule_rows)
+    label = fired.rule.conditions[0].label
+    for row, unit in zip(rule_rows, sorted(fired.short_units, key=lambda u: u.code), strict=True):
+        measure = unit.measures[label]
+        assert row[3] == (float(measure) if measure is not None else None)
     # a second generation keeps the first version
     report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
     assert evaluation.versions.count() == 2

@@ -114,15 +114,8 @@ class Scope:
 
 
 def base_queryset(ledger: str, scope: Scope) -> QuerySet:
-    model = MODELS[ledger]
-    qs = model.objects.filter(campaign=scope.campaign, org__path__startswith=scope.unit.path)
-    if ledger == "activities":
-        qs = qs.filter(date__gte=scope.start, date__lte=scope.cutoff)
-    elif ledger == "problems":
-        qs = qs.filter(Q(found_date__isnull=True) | Q(found_date__lte=scope.cutoff))
-    elif ledger == "values":
-        qs = qs.filter(period_end__lte=scope.cutoff)
-    return qs.order_by()
+    """A ledger's rows in the scope: the subtree (by ``org_id IN (…)``, no join) and the period."""
+    return _ledger_queryset(ledger, scope)
 
 
 def _done_q(scope: Scope) -> Q:
@@ -323,7 +316,10 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
     for key, column in columns.items():
         annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
     keys = ["org_id", *([group_field] if group_field else [])]
-    rows = _fetch(_ledger_queryset(ledger, scope).values(*keys).annotate(**annotations))
+    hint = ROLLUP_INDEX if ledger == "activities" and _rollup_index_hint() else None
+    rows = _fetch(
+        _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations), index_hint=hint
+    )
     by_type: dict[Any, list[dict]] = defaultdict(list)
     for row in rows:
         by_type[row.get(group_field) if group_field else None].append(row)
@@ -427,13 +423,35 @@ def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
     return _accumulate(selected, measure, count_column, unit_of)
 
 
-def _fetch(qs: QuerySet) -> list[dict[str, Any]]:
+ROLLUP_INDEX = "figures_activity_rollup"  # see migrations/0001_activity_rollup_index.py
+_ROLLUP_PRESENT: dict[str, bool] = {}
+
+
+def _rollup_index_hint() -> bool:
+    """On SQLite, whether to name the rollup index (the planner does not pick it by itself)."""
+    if connection.vendor != "sqlite":
+        return False  # PostgreSQL's planner chooses an index-only scan on its own
+    key = str(connection.settings_dict["NAME"])
+    present = _ROLLUP_PRESENT.get(key)
+    if present is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s", [ROLLUP_INDEX]
+            )
+            present = _ROLLUP_PRESENT[key] = cursor.fetchone() is not None
+    return present
+
+
+def _fetch(qs: QuerySet, *, index_hint: str | None = None) -> list[dict[str, Any]]:
     """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
 
     Django's per-row converters cost more than the query for ~10 000 grouped rows; the
     values here are plain numbers and strings, which :class:`Agg` normalises.
     """
     sql, params = qs.query.sql_with_params()
+    if index_hint:
+        table = connection.ops.quote_name(qs.model._meta.db_table)
+        sql = sql.replace(f"FROM {table} WHERE", f"FROM {table} INDEXED BY {index_hint} WHERE", 1)
     names = [*qs.query.values_select, *qs.query.annotation_select]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
+
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.engine import Scope, measure_queryset, measures_evaluate
 from xunzhi.figures.spec import Condition, FigureDef, RuleDef, campaign_figure_spec
@@ -122,13 +124,21 @@ def _figure_value(figure: FigureDef, aggs: dict, lists: dict) -> FigureValue:
 
 
 def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
-    qs = measure_queryset(figure.measures[0], scope).exclude(**{figure.list_field: ""})
-    names = list(
-        qs.values_list(figure.list_field, flat=True)
-        .distinct()
-        .order_by(figure.list_field)[: figure.limit]
+    """Distinct names (first ``limit`` in order) and the number of source rows, in one query."""
+    field_name = figure.list_field
+    grouped = (
+        measure_queryset(figure.measures[0], scope)
+        .values(field_name)
+        .annotate(_n=Count("pk"))
+        .order_by(field_name)
     )
-    return names, qs.count()
+    names: list[str] = []
+    rows = 0
+    for row in grouped:
+        rows += row["_n"]
+        if row[field_name] and len(names) < figure.limit:
+            names.append(row[field_name])
+    return names, rows
 
 
 def figures_compute(

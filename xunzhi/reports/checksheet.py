@@ -1,5 +1,6 @@
 """The 数据核对表 (.xlsx): every figure with its definition, value, printed text and source count;
-every rule with the units it measured, short ones first. Written with openpyxl (write-only)."""
+a summary of the rules; one sheet per rule with the units that fell short and their measures.
+Written with openpyxl (write-only)."""
 
 from __future__ import annotations
 
@@ -114,8 +115,7 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
             [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
         )
         _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
-        ordered = sorted(result.units, key=lambda u: (not u.short, u.code))
-        for unit in ordered:
+        for unit in sorted(result.short_units, key=lambda u: u.code):
             ws.append(
                 [
                     unit.code,
