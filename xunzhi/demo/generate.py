@@ -160,7 +160,13 @@ def demo_generate(
 
 
 def demo_clear() -> None:
-    """Delete every ledger row, leader and organisation (the demo replaces the whole tree)."""
+    """Delete every ledger row, leader and organisation (the demo replaces the whole tree).
+
+    Evaluations (and their report versions) name a unit and protect it, so they go first.
+    """
+    from xunzhi.reports.models import Evaluation
+
+    Evaluation.objects.all().delete()
     ValueSubmission.objects.all().delete()
     Problem.objects.all().delete()
     for model in LEDGER_MODELS.values():
