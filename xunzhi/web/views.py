@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -131,32 +132,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit = _unit_param(request, scope)
     stamp = data_stamp()
     until = campaign_today(campaign)
-    stats = dashboard_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
-    rules = rules_fired_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
-    figures = report_figures_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
-    key = f"xz:charts:{campaign.pk}:{unit.path}:{until}:{stamp}"
     cache = figure_cache()
-    svg = cache.get(key)
-    if svg is None:
-        svg = {
-            "chart_types": charts.bar_chart(
-                stats.activities_by_type[:12], title="活动类型（场次）"
-            ),
-            "chart_months": charts.line_chart(stats.activities_by_month, title="每月活动场次"),
-            "chart_projects": charts.stacked_projects(stats.projects_by_field),
-            "chart_problems": charts.problems_chart(stats.problems),
-            "chart_reporting": charts.reporting_chart(stats.reporting),
-        }
-        cache.set(key, {k: str(v) for k, v in svg.items()}, 3600)
-    ctx = _ctx(
-        request,
-        unit=unit,
-        stats=stats,
-        rules=rules,
-        figures=figures,
-        units=scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
-        **{k: mark_safe(v) for k, v in svg.items()},  # noqa: S308 - our own pygal SVG
-    )
+    # The body depends only on the unit, the user's scope and the data: render it once per
+    # data version (a write changes the stamp, so it is never stale).
+    key = f"xz:dashbody:{campaign.pk}:{scope.path}:{unit.path}:{until}:{stamp}"
+    body = cache.get(key)
+    if body is None:
+        stats = dashboard_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
+        body = render_to_string(
+            "web/_dashboard_body.html",
+            {
+                "unit": unit,
+                "scope": scope,
+                "stats": stats,
+                "rules": rules_fired_cached(
+                    campaign=campaign, scope=unit, until=until, stamp=stamp
+                ),
+                "figures": report_figures_cached(
+                    campaign=campaign, scope=unit, until=until, stamp=stamp
+                ),
+                "units": scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
+                "chart_types": charts.bar_chart(
+                    stats.activities_by_type[:12], title="活动类型（场次）"
+                ),
+                "chart_months": charts.line_chart(stats.activities_by_month, title="每月活动场次"),
+                "chart_projects": charts.stacked_projects(stats.projects_by_field),
+                "chart_problems": charts.problems_chart(stats.problems),
+                "chart_reporting": charts.reporting_chart(stats.reporting),
+            },
+        )
+        cache.set(key, body, 3600)
+    ctx = _ctx(request, unit=unit, body=mark_safe(body))  # noqa: S308 - our own template
     return render(request, "web/dashboard.html", ctx)
 
 
@@ -230,8 +236,14 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
     paginator = Paginator(qs, 50)
     paginator.count = totals["count"]  # known already: saves the COUNT query
     page = paginator.get_page(request.GET.get("page"))
+    edit_url = reverse("ledger_edit", args=[kind, 0])[: -len("0/edit/")]
     rows = [
-        {"obj": obj, "cells": [_cell(obj, path) for path, _ in conf.columns]}
+        {
+            "obj": obj,
+            "cells": [_short(_cell(obj, path)) for path, _ in conf.columns],
+            "edit": f"{edit_url}{obj.pk}/edit/",
+            "delete": f"{edit_url}{obj.pk}/delete/",
+        }
         for obj in page.object_list
     ]
     params = request.GET.copy()
@@ -253,12 +265,29 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
         type_choices=_type_choices(campaign, kind),
         status_choices=_status_choices(kind),
         months=campaign_months(campaign),
-        units=scope_orgs(request.user)
-        .filter(depth__lte=scope.depth + 2)
-        .only("id", "code", "name", "depth", "path"),
+        units=_unit_choices(request, scope, filters.unit),
         can_edit=can_edit_kind(request.user, kind),
     )
     return render(request, "web/ledger_list.html", ctx)
+
+
+def _short(value, limit: int = 40):
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def _unit_choices(request: HttpRequest, scope: Org, current: Org | None) -> list[Org]:
+    """The scope and the units directly below it (plus the current unit when deeper):
+    a short list that renders fast; deeper units are reached from the organisation page."""
+    units = list(
+        scope_orgs(request.user)
+        .filter(depth__lte=scope.depth + 1)
+        .only("id", "code", "name", "depth", "path")
+    )
+    if current is not None and all(u.pk != current.pk for u in units):
+        units.append(current)
+    return units
 
 
 def _cell(obj, path: str):
@@ -374,6 +403,8 @@ def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         messages.success(request, "记录已删除。")
     except (UserError, ValueError) as exc:
         messages.error(request, str(exc) if isinstance(exc, UserError) else "请求无效。")
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     return redirect(request.POST.get("next") or reverse("ledger_list", args=[kind]))
 
 
