@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.figures.healthy import make_healthy
@@ -253,7 +254,6 @@ def test_generate_writes_docx_md_and_check_sheet_and_records_a_version(filled, t
     assert set(paths) == {"docx", "md", "html", "xlsx"}
     for path in paths.values():
         assert str(path).startswith(str(tmp_path / "reports"))
-    from docx import Document
 
     body = "\n".join(p.text for p in Document(paths["docx"]).paragraphs)
     composed = report_compose(evaluation=evaluation)
@@ -287,3 +287,21 @@ def test_generate_writes_docx_md_and_check_sheet_and_records_a_version(filled, t
 @pytest.fixture
 def healthy_county(county):
     return make_healthy(county)
+
+
+def test_demo_report_is_written_into_the_folder(filled, tmp_path):
+    from xunzhi.reports.services import report_demo_write
+
+    version = report_demo_write(campaign=filled.campaign, unit=filled.county, folder=tmp_path)
+    assert Path(version.docx_path) == tmp_path / "测试县评估报告.docx"
+    assert Path(version.check_sheet_path) == tmp_path / "测试县数据核对表.xlsx"
+    body = "\n".join(p.text for p in Document(version.docx_path).paragraphs)
+    assert "市委第三巡回指导组于3月17日入驻测试县" in body
+    assert "2022年1月10日" in body
+    # stored settings win over the demo defaults on the next run
+    evaluation = version.evaluation
+    evaluation.group_number = "第七"
+    evaluation.save()
+    version = report_demo_write(campaign=filled.campaign, unit=filled.county, folder=tmp_path)
+    body = "\n".join(p.text for p in Document(version.docx_path).paragraphs)
+    assert "市委第七巡回指导组" in body

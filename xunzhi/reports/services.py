@@ -212,3 +212,31 @@ def report_check_sheet(*, composed: ComposedReport) -> bytes:
     from xunzhi.reports.checksheet import check_sheet_build
 
     return check_sheet_build(composed)
+
+
+DEMO_EVALUATION = {
+    "group_number": "第三",
+    "arrival_date": dt.date(2021, 3, 17),
+    "until": dt.date(2021, 12, 31),
+    "sign_date": dt.date(2022, 1, 10),
+}
+
+
+def report_demo_write(*, campaign, unit: Org, folder: Path) -> ReportVersion:
+    """The demo county's report (.docx) and check sheet, written into ``folder`` (``make demo``).
+
+    The evaluation keeps any settings already stored; a new one gets the demo's group number,
+    arrival date and cut-off.
+    """
+    evaluation = evaluation_for(campaign=campaign, unit=unit)
+    if evaluation.pk is None:
+        for name, value in DEMO_EVALUATION.items():
+            setattr(evaluation, name, value)
+        evaluation_save(evaluation=evaluation)
+    folder = Path(folder)
+    return report_generate(
+        evaluation=evaluation,
+        formats=("docx",),
+        check_sheet=folder / f"{unit.name}数据核对表.xlsx",
+        out_path=folder / f"{unit.name}评估报告.docx",
+    )

@@ -29,6 +29,7 @@ class Command(XunzhiCommand):
         else:
             self.stdout.write("已有数据，跳过演示数据生成（使用 --reset 重新生成）。")
         self._ensure_admin()
+        self._write_report()
         from xunzhi.web.services import DEMO_PASSWORD, demo_users_create
 
         for username, role, scope in demo_users_create():
@@ -38,6 +39,20 @@ class Command(XunzhiCommand):
         )
         if not options["no_serve"]:
             call_command("serve", bind=options["bind"], stdout=self.stdout)
+
+    def _write_report(self) -> None:
+        """The demo county's evaluation report and check sheet, into the data folder."""
+        from django.conf import settings
+
+        from xunzhi.campaigns.selectors import campaign_get
+        from xunzhi.organisations.selectors import org_root
+        from xunzhi.reports.services import report_demo_write
+
+        version = report_demo_write(
+            campaign=campaign_get(), unit=org_root(), folder=settings.DATA_DIR
+        )
+        self.stdout.write(f"评估报告：{version.docx_path}")
+        self.stdout.write(f"数据核对表：{version.check_sheet_path}")
 
     def _ensure_admin(self) -> None:
         from django.contrib.auth import get_user_model
