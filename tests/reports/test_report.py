@@ -305,3 +305,25 @@ def test_demo_report_is_written_into_the_folder(filled, tmp_path):
     version = report_demo_write(campaign=filled.campaign, unit=filled.county, folder=tmp_path)
     body = "\n".join(p.text for p in Document(version.docx_path).paragraphs)
     assert "市委第七巡回指导组" in body
+
+
+def test_admin_lists_and_edits_evaluations(filled, client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-123456")
+    client.force_login(admin)
+    evaluation = evaluation_for(campaign=filled.campaign, unit=filled.county, group_number="第三")
+    evaluation.save()
+    report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    for url in (
+        "/admin/reports/evaluation/",
+        f"/admin/reports/evaluation/{evaluation.pk}/change/",
+        "/admin/reports/reportversion/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "指导组序号" in client.get(f"/admin/reports/evaluation/{evaluation.pk}/change/").text
+
+
+def test_check_sheet_describes_latest_values(filled):
+    composed = compose(filled)
+    assert "各单位最近一期数值之和" in composed.figures["F10"].definition
+    assert "各期数值之和" in composed.figures["F26"].definition

@@ -110,6 +110,8 @@ class Measure:
     ledger: str
     sum: str = ""
     where: tuple[tuple[str, Any], ...] = ()
+    #: How reported values add up (describes the measure only; not part of its identity).
+    value_mode: str = field(default="", compare=False)
 
     def __hash__(self) -> int:  # measures key many dicts: hash the nested tuple once
         cached = self.__dict__.get("_hash")
@@ -141,7 +143,14 @@ class Measure:
             shown = "、".join(value) if isinstance(value, tuple) else str(value)
             neg = "" if value is not False else "不"
             parts.append(phrase.format(v=shown, neg=neg))
-        parts.append(f"{SUM_FIELDS[self.ledger][self.sum]}之和" if self.sum else "记录数")
+        if self.ledger == "values":
+            parts.append(
+                {"latest": "各单位最近一期数值之和", "sum": "各期数值之和"}.get(
+                    self.value_mode, "数值之和（最近一期或各期累计，按指标定义）"
+                )
+            )
+        else:
+            parts.append(f"{SUM_FIELDS[self.ledger][self.sum]}之和" if self.sum else "记录数")
         return "，".join(parts)
 
 
@@ -255,9 +264,12 @@ def parse_measure(raw: Any, *, spec, source: str, what: str) -> Measure:
         where.append((key, value))
     if ledger == "values" and "item" not in dict(where):
         raise UserError(_where(source, f"{what}：填报数据必须指定 item（填报指标）。"))
-    if ledger == "values" and not total:
+    mode = ""
+    if ledger == "values":
         total = "value"
-    return Measure(ledger=ledger, sum=total, where=tuple(sorted(where)))
+        modes = {spec.value_item(i).aggregate for i in dict(where)["item"]}
+        mode = modes.pop() if len(modes) == 1 else ""
+    return Measure(ledger=ledger, sum=total, where=tuple(sorted(where)), value_mode=mode)
 
 
 def _check_vocabulary(ledger, key, values, *, spec, source, what) -> None:
