@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -247,7 +248,11 @@ def main() -> None:
         if opts.screenshots:
             screenshots(base)
         print(f"{opts.clients} 个并发客户端，{opts.seconds:.0f} 秒，gunicorn 2 个工作进程 …")
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        load_before = os.getloadavg()[0]
         out = drive(base, opts.clients, opts.seconds)
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -264,6 +269,13 @@ def main() -> None:
         f"{max(every, default=float('nan')):>10.1f}{total_errors:>6}"
     )
     print(f"吞吐：{len(every) / opts.seconds:.0f} 请求/秒；mean {statistics.fmean(every):.1f} ms")
+    client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+        cpu_after.ru_stime - cpu_before.ru_stime
+    )
+    print(
+        f"负载生成器自身 CPU：{client_cpu:.1f} 秒（{client_cpu / opts.seconds:.2f} 核）；"
+        f"机器 CPU {os.cpu_count()} 核，1 分钟平均负载 {load_before:.1f} → {load_after:.1f}"
+    )
     p95 = pct(every, 95)
     verdict = "达到" if p95 < 300 and total_errors == 0 else "未达到"
     print(f"目标 p95 < 300 ms 且无错误：{verdict}")

@@ -7,6 +7,7 @@ Every read goes through :mod:`xunzhi.web.scope` (``scoped``/``get_scoped_or_404`
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,7 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from xunzhi.campaigns.selectors import campaign_get
@@ -236,16 +238,13 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
     paginator = Paginator(qs, 50)
     paginator.count = totals["count"]  # known already: saves the COUNT query
     page = paginator.get_page(request.GET.get("page"))
-    edit_url = reverse("ledger_edit", args=[kind, 0])[: -len("0/edit/")]
-    rows = [
-        {
-            "obj": obj,
-            "cells": [_short(_cell(obj, path)) for path, _ in conf.columns],
-            "edit": f"{edit_url}{obj.pk}/edit/",
-            "delete": f"{edit_url}{obj.pk}/delete/",
-        }
-        for obj in page.object_list
-    ]
+    rows_html = _rows_html(
+        page.object_list,
+        conf.columns,
+        edit_base=reverse("ledger_edit", args=[kind, 0])[: -len("0/edit/")]
+        if can_edit_kind(request.user, kind)
+        else None,
+    )
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = request.GET.copy()
@@ -255,7 +254,7 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
         request,
         conf=conf,
         kind=kind,
-        rows=rows,
+        rows_html=rows_html,
         page=page,
         totals=totals,
         sums=[(label, totals.get(name) or 0) for name, label in conf.sum_fields],
@@ -269,6 +268,35 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
         can_edit=can_edit_kind(request.user, kind),
     )
     return render(request, "web/ledger_list.html", ctx)
+
+
+def _rows_html(objects, columns, *, edit_base: str | None) -> SafeString:
+    """The table rows of a ledger page, built in Python: a 50-row page renders in a fraction
+    of the template engine's time. Every value is escaped."""
+    out = []
+    for obj in objects:
+        cells = "".join(f"<td>{escape(_text(_cell(obj, path)))}</td>" for path, _ in columns)
+        if edit_base is not None:
+            url = f"{edit_base}{obj.pk}"
+            cells += (
+                '<td class="text-end text-nowrap">'
+                f'<a class="btn btn-sm btn-link py-0" href="{url}/edit/">编辑</a>'
+                '<button class="btn btn-sm btn-link text-danger py-0" type="button" '
+                f'hx-post="{url}/delete/" hx-vals=\'{{"version": "{obj.version}"}}\' '
+                'hx-confirm="确定删除这条记录？">删除</button></td>'
+            )
+        out.append(f"<tr>{cells}</tr>")
+    return mark_safe("\n".join(out))  # noqa: S308 - escaped above
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return _plain(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _short(str(value))
 
 
 def _short(value, limit: int = 40):
