@@ -107,6 +107,11 @@ def test_clerk_uploads_confirms_and_finds_records(page_for, live_server, county,
     assert page.inner_text("#xz-total") == "3"
     assert "网页导入宣讲" in page.inner_text("table")
     page.screenshot(path=str(tmp_path / "list.png"))
+    # delete one through htmx (the browser's confirm dialog accepted)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("table button", has_text="删除").first.click()
+    page.wait_for_function("document.querySelector('#xz-total').innerText === '2'")
+    assert "记录已删除" in page.inner_text("main")
 
 
 def test_clerk_refused_out_of_scope(page_for, live_server, county, records):
