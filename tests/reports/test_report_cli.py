@@ -56,6 +56,7 @@ def test_report_docx_with_check_sheet_and_settings(filled, tmp_path):
     assert "市委第三巡回指导组于3月17日入驻测试县" in body
     assert f"专题学习研讨{june['F02'].text}场次" in body
     assert "2021年6月30日" in body  # the sign date defaults to the cut-off
+    assert "截至6月30日，在职党员进社区认领岗位" in body
     sheet = load_workbook(tmp_path / "c.xlsx")["数据项"]
     assert "截至 2021-06-30" in sheet["A1"].value
     # the first run stored the evaluation; the version remembers its cut-off
