@@ -55,6 +55,18 @@ def test_seminars_after_until_do_not_count(healthy):
     assert june.fired and june.units_short == 1
 
 
+def test_seminar_minimum_is_prorated_before_the_campaign_ends(healthy):
+    # campaign 2021-02-20 … 2022-01-31 (345 days); by 2021-06-30 (130 days) 4 × 130/345 → 2
+    june = results(healthy, until=dt.date(2021, 6, 30))["学习研讨不深"]
+    assert june.thresholds == {"专题学习研讨次数": 2}
+    weak = healthy.branches[0]
+    Activity.objects.filter(org=weak, type="专题学习研讨").exclude(
+        title__in=["研讨0", "研讨1"]
+    ).delete()
+    assert not results(healthy, until=dt.date(2021, 6, 30))["学习研讨不深"].fired  # 2 ≥ 2
+    assert results(healthy)["学习研讨不深"].fired  # 2 < 4 over the whole campaign
+
+
 def test_features_fire_when_a_unit_has_few_tagged_activities(healthy):
     east = healthy.townships[0]
     Activity.objects.filter(org__path__startswith=east.path).update(tags="")

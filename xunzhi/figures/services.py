@@ -8,6 +8,7 @@ services because every interface (report, web page, CLI) calls them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -261,6 +262,8 @@ def rules_evaluate(
         measures = [m for c in rule.conditions for m in _condition_measures(c)]
         per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
         thresholds = {c.label: _setting(c.threshold, settings) for c in rule.conditions}
+        if rule.prorate:
+            thresholds = {k: _prorated(v, scope) for k, v in thresholds.items()}
         compiled = [
             (
                 condition,
@@ -314,6 +317,18 @@ def rules_evaluate(
         )
     results.sort(key=lambda r: (not r.fired, -r.strength))
     return results
+
+
+def _prorated(threshold: Any, scope: Scope) -> Any:
+    """A campaign-long minimum scaled to the part of the campaign before the cut-off (rounded up)."""
+    end = scope.campaign.end_date
+    if isinstance(end, str):
+        end = dt.date.fromisoformat(end)
+    total = (end - scope.start).days
+    if scope.cutoff >= end or total <= 0:
+        return threshold
+    share = Decimal((scope.cutoff - scope.start).days) / Decimal(total)
+    return max(1, math.ceil(Decimal(str(threshold)) * share))
 
 
 def _unit_value(condition: Condition, tables: list[dict], path: str) -> Decimal | int | None:

@@ -212,6 +212,7 @@ class RuleDef:
     unit_share: Any = 0  # share of units that must fall short (number or settings name)
     min_units: int = 1
     weight: float = 1.0
+    prorate: bool = False  # scale thresholds by the elapsed share of the campaign (rounded up)
     sentence: str = ""
     suggestion: str = ""
     weak_sentence: str = ""
@@ -426,6 +427,7 @@ def parse_rule(raw: dict[str, Any], *, spec, source: str, index: int) -> RuleDef
         ),
         min_units=int(raw.get("min_units", 1)),
         weight=float(raw.get("weight", 1.0)),
+        prorate=bool(raw.get("prorate", False)),
         sentence=sentence,
         suggestion=raw.get("suggestion", ""),
         weak_sentence=raw.get("weak_sentence", ""),
