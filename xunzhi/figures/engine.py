@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -316,10 +316,15 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
     for key, column in columns.items():
         annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
     keys = ["org_id", *([group_field] if group_field else [])]
+    grouped = _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations)
     hint = ROLLUP_INDEX if ledger == "activities" and _rollup_index_hint() else None
-    rows = _fetch(
-        _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations), index_hint=hint
-    )
+    try:  # the hint is SQLite-only, where a failed statement leaves the transaction usable
+        rows = _fetch(grouped, index_hint=hint)
+    except DatabaseError:
+        if hint is None:
+            raise
+        _ROLLUP_PRESENT.clear()  # the index went away (e.g. a table rebuild): plain scan
+        rows = _fetch(grouped)
     by_type: dict[Any, list[dict]] = defaultdict(list)
     for row in rows:
         by_type[row.get(group_field) if group_field else None].append(row)
