@@ -47,7 +47,7 @@ class OrgIndex:
         self.by_code: dict[str, OrgRef] = {}
         self.by_name: dict[str, list[OrgRef]] = {}
         self.by_path: dict[str, OrgRef] = {}
-        self._cache: dict[str, OrgRef | CellError] = {}
+        self._cache: dict[object, OrgRef | CellError] = {}
         for pk, code, name, path in Org.objects.values_list("id", "code", "name", "path"):
             ref = OrgRef(code=code, name=name, id=pk, path=path)
             ref.in_scope = path.startswith(self.scope_path)
@@ -71,13 +71,13 @@ class OrgIndex:
         return self.by_path.get(ref.path[: -Org.steplen])
 
     def resolve(self, text: object) -> OrgRef:
-        key = to_key(text)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = self._lookup(key, text)
-        if isinstance(hit, CellError):
-            raise hit
-        return hit
+        try:  # cached by the text as written: a sheet names the same units again and again
+            hit = self._cache[text]  # type: ignore[index]
+        except KeyError:
+            hit = self._cache[text] = self._lookup(to_key(text), text)  # type: ignore[index]
+        if hit.__class__ is CellError:
+            raise hit  # type: ignore[misc]
+        return hit  # type: ignore[return-value]
 
     def _lookup(self, key: str, text: object) -> OrgRef | CellError:
         ref = self.by_code.get(key)

@@ -135,22 +135,29 @@ def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None)
 
 def row_class(row: list, table: Table) -> str:
     """``data``, ``blank``, ``total`` (合计/小计/总计), ``example`` (a template's example row)
-    or ``header`` (the header repeated, e.g. on every printed page)."""
-    if not any(not is_blank(v) for v in row):
+    or ``header`` (the header repeated, e.g. on every printed page). Hot: one call per row."""
+    strings = []
+    has_value = False
+    for v in row:
+        if v.__class__ is str:
+            if v and not v.isspace():
+                strings.append(v)
+                has_value = True
+        elif v is not None:
+            has_value = True  # a number, a date
+    if not has_value:
         return "blank"
-    cells = [v for v in row if isinstance(v, str) and v]
-    for v in cells[:3]:
-        if is_total_label(v):
+    for v in strings[:3]:
+        if "计" in v and is_total_label(v):
             return "total"
-    if cells and any(to_text(v).startswith(EXAMPLE_MARKS) for v in cells):
-        return "example"
-    first_col = min(c for c, _ in table.columns.values())
-    if first_col < len(row) and normalise_header(row[first_col]) in LOOKUPS[table.kind.name]:
-        matches = sum(
-            1
-            for c, _ in table.columns.values()
-            if c < len(row) and normalise_header(row[c]) in LOOKUPS[table.kind.name]
-        )
-        if matches >= 2:
-            return "header"
+    for v in strings:
+        if "示例" in v[:6] and to_text(v).startswith(EXAMPLE_MARKS):
+            return "example"
+    n = len(row)
+    repeated = 0
+    for c, text in table.columns.values():
+        if c < n and row[c] == text:
+            repeated += 1
+    if repeated >= 2:
+        return "header"
     return "data"

@@ -58,8 +58,19 @@ def number_text(value: float | int) -> str:
     return str(value)
 
 
+_EDGE = " \t\r\n\u3000\u00a0\u200b\ufeff"
+_EDGE_START = _EDGE + NEUTRAL_PREFIX
+
+
 def to_text(value: object) -> str:
     """Free text: trimmed at both ends (full-width and non-breaking spaces too)."""
+    if (
+        value.__class__ is str
+        and value
+        and value[0] not in _EDGE_START  # type: ignore[index]
+        and value[-1] not in _EDGE  # type: ignore[index]
+    ):
+        return value  # type: ignore[return-value]  # the common, clean case
     if value is None:
         return ""
     if isinstance(value, str):
