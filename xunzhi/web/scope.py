@@ -42,7 +42,7 @@ def user_profile(user) -> Profile:
     profile = Profile.objects.select_related("scope").filter(user_id=user.pk).first()
     if profile is None:
         if getattr(user, "is_superuser", False):
-            root = Org.get_first_root_node()
+            root = Org.objects.get_first_root_node()
             if root is None:
                 raise PermissionDenied("数据库中还没有组织。")
             profile = Profile(user=user, role=Role.OFFICE, scope=root)

@@ -77,7 +77,7 @@ def user_deactivate(*, username: str, actor_scope: Org | None = None) -> None:
 def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
     """The four demo logins (office, inspector, clerk of the first township, viewer), all with
     the password ``xunzhi-demo``. Returns (username, role label, scope name)."""
-    root = root or Org.get_first_root_node()
+    root = root or Org.objects.get_first_root_node()
     if root is None:
         raise UserError("数据库中还没有组织，无法创建演示用户。")
     township = (
