@@ -86,3 +86,22 @@ def test_figure_page_value_is_the_services(clients, county, records):
     body = clients["office"].get(reverse("figure", args=["F03"])).content.decode()
     assert f'id="xz-fig-value">{fs["F03"].value}<' in body
     assert "东镇主题党日" in body  # a source record of 主题党日
+
+
+def test_rule_page_lists_the_units_behind_a_rule(clients, county, records):
+    from xunzhi.figures.services import rules_evaluate
+
+    results = rules_evaluate(campaign=county.campaign, unit=county.county)
+    rule = results[0]
+    body = clients["office"].get(reverse("rule", args=[rule.code])).content.decode()
+    assert rule.name in body
+    assert f"{rule.units_short} / {rule.units_total}" in body
+    for u in rule.units:
+        assert u.name in body
+    # the clerk sees the rule for its own township only
+    assert (
+        clients["clerk"]
+        .get(reverse("rule", args=[rule.code]), {"unit": county.townships[1].code})
+        .status_code
+        == 404
+    )

@@ -34,4 +34,5 @@ urlpatterns = [
         "reports/<int:pk>/download/<str:fmt>/", views_jobs.report_download, name="report_download"
     ),
     path("figures/<str:code>/", views_jobs.figure_page, name="figure"),
+    path("rules/<str:code>/", views_jobs.rule_page, name="rule"),
 ]

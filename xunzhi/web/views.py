@@ -30,6 +30,7 @@ from xunzhi.ledgers.services import (
     campaign_months,
     ledger_create,
     ledger_delete,
+    ledger_model,
     ledger_update,
     value_check_errors,
     values_approve,
@@ -45,7 +46,6 @@ from xunzhi.web.scope import (
     can,
     can_edit_kind,
     get_scoped_or_404,
-    in_scope,
     require,
     scope_orgs,
     scoped,
@@ -368,7 +368,7 @@ def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
     instance = None
     if pk is not None:
         instance = get_scoped_or_404(
-            KINDS_MODEL(kind).objects.filter(campaign=campaign), request.user, pk=pk
+            ledger_model(kind).objects.filter(campaign=campaign), request.user, pk=pk
         )
     if request.method == "POST":
         form = model_form(request.POST, instance=instance, user=request.user, campaign=campaign)
@@ -407,12 +407,6 @@ def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
     )
 
 
-def KINDS_MODEL(kind: str):  # noqa: N802 - reads like a constant lookup
-    from xunzhi.ledgers.services import ledger_model
-
-    return ledger_model(kind)
-
-
 @login_required
 @require_POST
 def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
@@ -421,7 +415,7 @@ def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         require(request.user, "edit")
     campaign = _campaign(request)
     obj = get_scoped_or_404(
-        KINDS_MODEL(kind).objects.filter(campaign=campaign), request.user, pk=pk
+        ledger_model(kind).objects.filter(campaign=campaign), request.user, pk=pk
     )
     try:
         version = int(request.POST.get("version", "0"))
@@ -725,8 +719,3 @@ def user_edit(request: HttpRequest, username: str | None = None) -> HttpResponse
         "web/simple_form.html",
         _ctx(request, form=form, title="编辑用户" if username else "新增用户"),
     )
-
-
-def in_scope_or_404(request: HttpRequest, org: Org) -> None:
-    if not in_scope(request.user, org):
-        raise Http404("不在您的管理范围内。")

@@ -356,3 +356,32 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response = FileResponse(file.open("rb"), as_attachment=True, filename=file.name)
     response["Content-Type"] = CONTENT_TYPES[fmt]
     return response
+
+
+@login_required
+def rule_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One problem rule for a unit: whether it fires, its thresholds and the units short of them."""
+    from xunzhi.figures.services import rules_evaluate
+
+    campaign = _campaign(request)
+    unit = _unit_param(request, user_scope(request.user))
+    until = _until(request)
+    results = {r.code: r for r in rules_evaluate(campaign=campaign, unit=unit, until=until)}
+    rule = results.get(code)
+    if rule is None:
+        raise Http404("没有这条规则。")
+    labels = list(rule.units[0].measures) if rule.units else []
+    rows = sorted(rule.units, key=lambda u: (not u.short, u.code))
+    return render(
+        request,
+        "web/rule.html",
+        _ctx(
+            request,
+            rule=rule,
+            unit=unit,
+            until=until,
+            labels=labels,
+            rows=[{"u": u, "values": [u.measures.get(label) for label in labels]} for u in rows],
+            nav="reports",
+        ),
+    )
