@@ -8,7 +8,7 @@ from django.forms import modelform_factory
 
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import CHOICE_FIELDS, campaign_months, ledger_model
-from xunzhi.organisations.models import Leader, Org, OrgKind
+from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import Role
 from xunzhi.web.scope import scope_orgs, user_scope
 
@@ -184,4 +184,18 @@ class ReportForm(forms.Form):
             for name in list(self.fields):
                 if name not in ("unit", "until", "pdf"):
                     self.fields[name].disabled = True
+        _bootstrap(self)
+
+
+class LeaderForm(forms.Form):
+    org = OrgChoiceField(label="组织", queryset=Org.objects.none())
+    name = forms.CharField(label="姓名", max_length=50)
+    title = forms.CharField(label="职务", max_length=100, required=False)
+    rank = forms.ChoiceField(label="职级", choices=Rank.choices)
+    is_principal = forms.BooleanField(label="主要领导", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = scope_orgs(user)
         _bootstrap(self)

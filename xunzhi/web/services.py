@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 
 from xunzhi.lib.errors import UserError
-from xunzhi.organisations.models import Org, OrgKind
+from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import DataStamp, Job, JobStatus, Profile, Role
 
 DEMO_PASSWORD = "xunzhi-demo"
@@ -42,7 +42,16 @@ def user_save(
     if actor_scope is not None and not scope.path.startswith(actor_scope.path):
         raise UserError(f"管理范围“{scope.name}”不在您自己的管理范围内。")
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username)
+    user = User.objects.filter(username=username).first()
+    if user is not None and actor_scope is not None:
+        existing = Profile.objects.filter(user=user).select_related("scope").first()
+        if user.is_superuser or existing is None:
+            raise UserError(f"用户名“{username}”已被系统账号使用，请换一个。")
+        if not existing.scope.path.startswith(actor_scope.path):
+            raise UserError(f"用户“{username}”不在您的管理范围内。")
+    created = user is None
+    if created:
+        user = User(username=username)
     if created and not password:
         raise UserError("新用户必须设置初始密码。")
     if password:
@@ -52,6 +61,7 @@ def user_save(
             except ValidationError as exc:
                 raise UserError("密码不符合要求：" + "；".join(exc.messages)) from exc
         user.set_password(password)
+    if created or password:
         user.save()
     Profile.objects.update_or_create(
         user=user, defaults={"role": role, "scope": scope, "display_name": display_name}
@@ -60,7 +70,8 @@ def user_save(
 
 
 @transaction.atomic
-def user_deactivate(*, username: str, actor_scope: Org | None = None) -> None:
+def user_set_active(*, username: str, active: bool, actor_scope: Org | None = None, actor=None):
+    """Enable or disable a login (inside the actor's scope; nobody disables themself)."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -70,8 +81,56 @@ def user_deactivate(*, username: str, actor_scope: Org | None = None) -> None:
         profile is None or not profile.scope.path.startswith(actor_scope.path)
     ):
         raise UserError(f"用户“{username}”不在您的管理范围内。")
-    user.is_active = False
+    if actor is not None and actor.pk == user.pk and not active:
+        raise UserError("不能停用自己的账号。")
+    user.is_active = active
     user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def leader_save(
+    *,
+    org: Org,
+    name: str,
+    title: str = "",
+    rank: str,
+    is_principal: bool = False,
+    actor_scope: Org | None,
+    pk: int | None = None,
+    version: int | None = None,
+) -> Leader:
+    """Add or change a leader (optimistic locking on ``version`` when changing)."""
+    if actor_scope is not None and not org.path.startswith(actor_scope.path):
+        raise UserError(f"组织“{org.name}”不在您的管理范围内。")
+    name = (name or "").strip()
+    if not name:
+        raise UserError("领导姓名不能为空。")
+    if rank not in Rank.values:
+        raise UserError(f"职级“{rank}”无效，应为：{'、'.join(Rank.values)}。")
+    clash = Leader.objects.filter(org=org, name=name)
+    if pk is None:
+        if clash.exists():
+            raise UserError(f"{org.name} 已有名为“{name}”的领导。")
+        return Leader.objects.create(
+            org=org, name=name, title=title, rank=rank, is_principal=is_principal
+        )
+    current = Leader.objects.select_for_update().select_related("org").filter(pk=pk).first()
+    if current is None:
+        raise UserError("该领导记录已不存在。")
+    if actor_scope is not None and not current.org.path.startswith(actor_scope.path):
+        raise UserError("该领导不在您的管理范围内。")
+    if version is not None and current.version != version:
+        raise UserError(
+            f"保存失败：该领导信息已被其他用户修改（当前是第 {current.version} 版），请刷新后重试。"
+        )
+    if clash.exclude(pk=pk).exists():
+        raise UserError(f"{org.name} 已有名为“{name}”的领导。")
+    current.org, current.name, current.title = org, name, title
+    current.rank, current.is_principal = rank, is_principal
+    current.version += 1
+    current.save()
+    return current
 
 
 def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
@@ -127,5 +186,7 @@ def org_create(
     if kind not in OrgKind.values:
         raise UserError(f"组织类型“{kind}”无效。")
     parent.refresh_from_db()
-    org = parent.add_child(code=code, name=name, kind=kind, member_count=member_count)
+    org = Org.objects.add_child(
+        parent, dict(code=code, name=name, kind=kind, member_count=member_count)
+    )
     return org

@@ -11,6 +11,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -699,7 +700,7 @@ def user_edit(request: HttpRequest, username: str | None = None) -> HttpResponse
         cd = form.cleaned_data
         try:
             if username is None and (
-                Profile.objects.filter(user__username=cd["username"]).exists()
+                get_user_model().objects.filter(username=cd["username"]).exists()
             ):
                 raise UserError(f"用户名“{cd['username']}”已存在。")
             user_save(
@@ -718,4 +719,68 @@ def user_edit(request: HttpRequest, username: str | None = None) -> HttpResponse
         request,
         "web/simple_form.html",
         _ctx(request, form=form, title="编辑用户" if username else "新增用户"),
+    )
+
+
+@login_required
+@require_POST
+def user_active(request: HttpRequest, username: str) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.services import user_set_active
+
+    try:
+        user = user_set_active(
+            username=username,
+            active=request.POST.get("active") == "1",
+            actor_scope=user_scope(request.user),
+            actor=request.user,
+        )
+        messages.success(
+            request, f"用户“{user.username}”已{'启用' if user.is_active else '停用'}。"
+        )
+    except UserError as exc:
+        messages.error(request, str(exc))
+    return redirect("users")
+
+
+@login_required
+def leader_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.forms import LeaderForm
+    from xunzhi.web.services import leader_save
+
+    leader = None
+    initial = {"org": _unit_param(request, user_scope(request.user))}
+    if pk is not None:
+        leader = get_scoped_or_404(Leader.objects.select_related("org"), request.user, pk=pk)
+        initial = {
+            "org": leader.org,
+            "name": leader.name,
+            "title": leader.title,
+            "rank": leader.rank,
+            "is_principal": leader.is_principal,
+            "version": leader.version,
+        }
+    form = LeaderForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            saved = leader_save(
+                org=cd["org"],
+                name=cd["name"],
+                title=cd["title"],
+                rank=cd["rank"],
+                is_principal=cd["is_principal"],
+                actor_scope=user_scope(request.user),
+                pk=leader.pk if leader else None,
+                version=cd.get("version"),
+            )
+            messages.success(request, f"已保存领导“{saved.name}”。")
+            return redirect(f"{reverse('orgs')}?{urlencode({'unit': saved.org.code})}")
+        except UserError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "web/simple_form.html",
+        _ctx(request, form=form, title="编辑领导" if leader else "新增领导"),
     )
