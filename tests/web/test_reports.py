@@ -105,3 +105,23 @@ def test_rule_page_lists_the_units_behind_a_rule(clients, county, records):
         .status_code
         == 404
     )
+
+
+def test_version_without_html_is_previewed_from_the_data(clients, county, records, settings):
+    from pathlib import Path
+
+    from xunzhi.reports.services import evaluation_for, evaluation_save, report_generate
+
+    evaluation = evaluation_for(campaign=county.campaign, unit=county.county)
+    evaluation_save(evaluation=evaluation)
+    folder = Path(settings.DATA_DIR)
+    version = report_generate(
+        evaluation=evaluation,
+        formats=("docx",),
+        check_sheet=folder / "核对表.xlsx",
+        out_path=folder / "测试县评估报告.docx",
+    )
+    page = clients["office"].get(reverse("report_preview", args=[version.pk])).content.decode()
+    assert "重新排版" in page and 'class="figure"' in page
+    response = clients["office"].get(reverse("report_download", args=[version.pk, "docx"]))
+    assert response.status_code == 200

@@ -305,18 +305,24 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(_versions(request), request.user, field="evaluation__unit", pk=pk)
     unit = version.evaluation.unit
     html = ""
+    recomposed = False
     if version.html_path and Path(version.html_path).is_file():
         html = Path(version.html_path).read_text(encoding="utf-8")
-        query = {"unit": unit.code}
-        if version.until:
-            query["until"] = version.until.isoformat()
-        suffix = "?" + urlencode(query)
+    else:
+        # Written without an HTML rendering (e.g. by the command line): lay the report out
+        # again from the current data with the version's cut-off, and say so on the page.
+        html = _recomposed_html(version)
+        recomposed = True
+    query = {"unit": unit.code}
+    if version.until:
+        query["until"] = version.until.isoformat()
+    suffix = "?" + urlencode(query)
 
-        def link(m: re.Match) -> str:
-            href = escape(reverse("figure", args=[m[1]]) + suffix, quote=True)
-            return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
+    def link(m: re.Match) -> str:
+        href = escape(reverse("figure", args=[m[1]]) + suffix, quote=True)
+        return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
 
-        html = _FIGURE_SPAN.sub(link, html)
+    html = _FIGURE_SPAN.sub(link, html)
     others = (
         _versions(request).filter(evaluation=version.evaluation).order_by("-created_at", "-pk")[:20]
     )
@@ -329,9 +335,29 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
             report_html=mark_safe(html),  # noqa: S308 - the renderer escapes all text
             files=version.paths(),
             others=others,
+            recomposed=recomposed,
             nav="reports",
         ),
     )
+
+
+def _recomposed_html(version) -> str:
+    from xunzhi.reports.render.html import render_html
+    from xunzhi.reports.services import report_compose
+    from xunzhi.web.selectors import data_stamp, figure_cache
+
+    cache = figure_cache()
+    key = f"xz:recomposed:{version.pk}:{data_stamp()}"
+    html = cache.get(key)
+    if html is None:
+        evaluation = version.evaluation
+        evaluation.until = version.until  # the version's cut-off; not saved
+        try:
+            html = render_html(report_compose(evaluation=evaluation).document)
+        except UserError as exc:
+            html = f'<div class="alert alert-danger">{escape(str(exc))}</div>'
+        cache.set(key, html, 3600)
+    return html
 
 
 CONTENT_TYPES = {
@@ -350,7 +376,7 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if not path or fmt not in CONTENT_TYPES:
         raise Http404("该版本没有这种格式的文件。")
     file = Path(path).resolve()
-    root = (Path(settings.DATA_DIR) / "reports").resolve()
+    root = Path(settings.DATA_DIR).resolve()
     if not file.is_file() or root not in file.parents:
         raise Http404("文件已不存在。")
     response = FileResponse(file.open("rb"), as_attachment=True, filename=file.name)
