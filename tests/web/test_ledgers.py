@@ -181,3 +181,26 @@ def test_stamp_changes_on_every_write_and_dashboard_is_fresh(county, records, cl
         dashboard_cached(campaign=c, scope=county.county, until=until).headline[0]["value"]
         == n_before + 2
     )
+
+
+def test_cached_list_is_never_stale(clients, county, records):
+    url = reverse("ledger_list", args=["activities"])
+
+    def total():
+        body = clients["office"].get(url, {"type": "主题党日"}).content.decode()
+        return int(body.split('id="xz-total">')[1].split("<")[0].replace(",", ""))
+
+    before = total()
+    assert total() == before  # served from the cache
+    ledger_create(
+        kind="activities",
+        campaign=county.campaign,
+        data=dict(org=county.branches[0], date=dt.date(2021, 9, 1), type="主题党日", title="新的"),
+        scope=None,
+    )
+    assert total() == before + 1
+    row = records["east_activity"]
+    ledger_delete(
+        kind="activities", campaign=county.campaign, pk=row.pk, version=row.version, scope=None
+    )
+    assert total() == before

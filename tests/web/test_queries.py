@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 # session, user, campaign, profile, data stamp (the rendered body comes from the cache)
 DASHBOARD_CACHED = 5
-# session, user, campaign, profile, totals, page rows, unit list
-LEDGER_LIST = 7
+# session, user, campaign, profile, data stamp, totals, page rows, unit list
+LEDGER_LIST = 8
+# the same page again, unchanged data: session, user, campaign, profile, data stamp
+LEDGER_LIST_CACHED = 5
 # session, user, campaign, profile, version, other versions
 REPORT_PREVIEW = 6
 
@@ -73,6 +75,14 @@ def test_filtered_ledger_list(clients, county, records, django_assert_num_querie
     assert response.status_code == 200
     with django_assert_num_queries(LEDGER_LIST):
         clients["office"].get(url, {"page": 2})
+    with django_assert_num_queries(LEDGER_LIST_CACHED):
+        again = clients["clerk"].get(url, params)
+
+    def table(r):
+        body = r.content.decode()
+        return body[body.index('id="xz-total"') : body.index("</tbody>")]
+
+    assert table(again) == table(response)
 
 
 def test_report_preview(clients, county, records, django_assert_num_queries):

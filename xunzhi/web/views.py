@@ -234,18 +234,62 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
     campaign = _campaign(request)
     scope = user_scope(request.user)
     filters = _filters(request, scope)
-    qs = ledger_filtered(kind=kind, campaign=campaign, scope=scope, filters=filters)
-    totals = ledger_totals(kind=kind, queryset=qs)
-    paginator = Paginator(qs, 50)
-    paginator.count = totals["count"]  # known already: saves the COUNT query
-    page = paginator.get_page(request.GET.get("page"))
-    rows_html = _rows_html(
-        page.object_list,
-        conf.columns,
-        edit_base=reverse("ledger_edit", args=[kind, 0])[: -len("0/edit/")]
-        if can_edit_kind(request.user, kind)
-        else None,
+    can_edit = can_edit_kind(request.user, kind)
+    # A page of a list is computed once per data version (the stamp changes on every write).
+    stamp = data_stamp()
+    key = "xz:list:" + "|".join(
+        str(x)
+        for x in (
+            kind,
+            campaign.pk,
+            scope.path,
+            filters.unit.path if filters.unit else "",
+            filters.type,
+            filters.status,
+            filters.period,
+            filters.q,
+            filters.overdue,
+            filters.until,
+            filters.order,
+            request.GET.get("page", ""),
+            can_edit,
+            stamp,
+        )
     )
+    cache = figure_cache()
+    cached = cache.get(key)
+    if cached is None:
+        qs = ledger_filtered(kind=kind, campaign=campaign, scope=scope, filters=filters)
+        totals = ledger_totals(kind=kind, queryset=qs)
+        paginator = Paginator(qs, 50)
+        paginator.count = totals["count"]  # known already: saves the COUNT query
+        page = paginator.get_page(request.GET.get("page"))
+        rows_html = _rows_html(
+            page.object_list,
+            conf.columns,
+            edit_base=reverse("ledger_edit", args=[kind, 0])[: -len("0/edit/")]
+            if can_edit
+            else None,
+        )
+        cached = {
+            "totals": totals,
+            "rows_html": str(rows_html),
+            "page": {
+                "number": page.number,
+                "num_pages": paginator.num_pages,
+                "has_previous": page.has_previous(),
+                "has_next": page.has_next(),
+                "previous_page_number": page.number - 1,
+                "next_page_number": page.number + 1,
+            },
+            "units": [
+                (u.code, u.name, u.depth) for u in _unit_choices(request, scope, filters.unit)
+            ],
+        }
+        cache.set(key, cached, 3600)
+    totals = cached["totals"]
+    rows_html = mark_safe(cached["rows_html"])  # noqa: S308 - escaped when built
+    page = cached["page"]
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = request.GET.copy()
@@ -265,8 +309,9 @@ def ledger_list(request: HttpRequest, kind: str) -> HttpResponse:
         type_choices=_type_choices(campaign, kind),
         status_choices=_status_choices(kind),
         months=campaign_months(campaign),
-        units=_unit_choices(request, scope, filters.unit),
-        can_edit=can_edit_kind(request.user, kind),
+        units=cached["units"],
+        current_unit=filters.unit.code if filters.unit else scope.code,
+        can_edit=can_edit,
     )
     return render(request, "web/ledger_list.html", ctx)
 
