@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from xunzhi.figures.spec import GROUP_FIELDS, SUM_FIELDS, Measure
 from xunzhi.ledgers.models import (
+    ACTIVITY_ROLLUP_INDEX,
     Activity,
     Problem,
     ProblemStatus,
@@ -317,14 +318,9 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
         annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
     keys = ["org_id", *([group_field] if group_field else [])]
     grouped = _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations)
-    hint = ROLLUP_INDEX if ledger == "activities" and _rollup_index_hint() else None
-    try:  # the hint is SQLite-only, where a failed statement leaves the transaction usable
-        rows = _fetch(grouped, index_hint=hint)
-    except DatabaseError:
-        if hint is None:
-            raise
-        _ROLLUP_PRESENT.clear()  # the index went away (e.g. a table rebuild): plain scan
-        rows = _fetch(grouped)
+    # SQLite's planner does not pick the covering index by itself; PostgreSQL's does.
+    use_index = ledger == "activities" and connection.vendor == "sqlite"
+    rows = _fetch(grouped, index_hint=ACTIVITY_ROLLUP_INDEX if use_index else None)
     by_type: dict[Any, list[dict]] = defaultdict(list)
     for row in rows:
         by_type[row.get(group_field) if group_field else None].append(row)
@@ -426,25 +422,6 @@ def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
         else:
             count_column = columns[(key, value)]
     return _accumulate(selected, measure, count_column, unit_of)
-
-
-ROLLUP_INDEX = "figures_activity_rollup"  # see migrations/0001_activity_rollup_index.py
-_ROLLUP_PRESENT: dict[str, bool] = {}
-
-
-def _rollup_index_hint() -> bool:
-    """On SQLite, whether to name the rollup index (the planner does not pick it by itself)."""
-    if connection.vendor != "sqlite":
-        return False  # PostgreSQL's planner chooses an index-only scan on its own
-    key = str(connection.settings_dict["NAME"])
-    present = _ROLLUP_PRESENT.get(key)
-    if present is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s", [ROLLUP_INDEX]
-            )
-            present = _ROLLUP_PRESENT[key] = cursor.fetchone() is not None
-    return present
 
 
 def _fetch(qs: QuerySet, *, index_hint: str | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ from django.db import models
 
 from xunzhi.organisations.models import Leader, Org, Rank
 
+ACTIVITY_ROLLUP_INDEX = "activity_rollup"
+
 
 class LedgerRow(models.Model):
     campaign = models.ForeignKey(
@@ -82,6 +84,12 @@ class Activity(LedgerRow):
         indexes = [
             models.Index(fields=["campaign", "type", "date"], name="activity_type_date"),
             models.Index(fields=["org", "type", "date"], name="activity_org_type"),
+            # Covering index for the figures' single grouped pass over activities
+            # (xunzhi.figures.engine): the whole aggregate is answered from the index.
+            models.Index(
+                fields=["campaign", "org", "type", "date", "participants", "beneficiaries", "tags"],
+                name=ACTIVITY_ROLLUP_INDEX,
+            ),
         ]
 
     def __str__(self) -> str:
