@@ -303,26 +303,7 @@ _FIGURE_SPAN = re.compile(r'<span class="figure" data-figure="([A-Za-z0-9_]+)">(
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The generated version as HTML; every figure links to its definition and sources."""
     version = get_scoped_or_404(_versions(request), request.user, field="evaluation__unit", pk=pk)
-    unit = version.evaluation.unit
-    html = ""
-    recomposed = False
-    if version.html_path and Path(version.html_path).is_file():
-        html = Path(version.html_path).read_text(encoding="utf-8")
-    else:
-        # Written without an HTML rendering (e.g. by the command line): lay the report out
-        # again from the current data with the version's cut-off, and say so on the page.
-        html = _recomposed_html(version)
-        recomposed = True
-    query = {"unit": unit.code}
-    if version.until:
-        query["until"] = version.until.isoformat()
-    suffix = "?" + urlencode(query)
-
-    def link(m: re.Match) -> str:
-        href = escape(reverse("figure", args=[m[1]]) + suffix, quote=True)
-        return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
-
-    html = _FIGURE_SPAN.sub(link, html)
+    html, recomposed = _preview_html(version)
     others = (
         _versions(request).filter(evaluation=version.evaluation).order_by("-created_at", "-pk")[:20]
     )
@@ -339,6 +320,43 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
             nav="reports",
         ),
     )
+
+
+_PREVIEWS: dict[tuple, str] = {}
+
+
+def _preview_html(version) -> tuple[str, bool]:
+    """The version's HTML with every figure linked to its page (memoised per process: a
+    version's file never changes)."""
+    path = Path(version.html_path) if version.html_path else None
+    recomposed = path is None or not path.is_file()
+    if recomposed:
+        from xunzhi.web.selectors import data_stamp
+
+        key = (version.pk, "recomposed", data_stamp())
+    else:
+        key = (version.pk, str(path), path.stat().st_mtime_ns)
+    html = _PREVIEWS.get(key)
+    if html is None:
+        # Written without an HTML rendering (e.g. by the command line): lay the report out
+        # again from the current data with the version's cut-off, and say so on the page.
+        raw = _recomposed_html(version) if recomposed else path.read_text(encoding="utf-8")
+        unit = version.evaluation.unit
+        query = {"unit": unit.code}
+        if version.until:
+            query["until"] = version.until.isoformat()
+        suffix = "?" + urlencode(query)
+        base = reverse("figure", args=["F00"]).replace("F00/", "")
+
+        def link(m: re.Match) -> str:
+            href = escape(f"{base}{m[1]}/{suffix}", quote=True)
+            return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
+
+        html = _FIGURE_SPAN.sub(link, raw)
+        if len(_PREVIEWS) > 64:
+            _PREVIEWS.clear()
+        _PREVIEWS[key] = html
+    return html, recomposed
 
 
 def _recomposed_html(version) -> str:
