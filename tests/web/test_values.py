@@ -149,3 +149,17 @@ def test_submit_needs_values_and_bad_numbers_are_refused(county):
         values_save(
             campaign=c, org=town, period="2021-13", values={"专班抽调人数": "1"}, scope=None
         )
+
+
+def test_pending_list_spans_periods(clients, county):
+    c = county.campaign
+    for period in ("2021-05", "2021-06"):
+        town = county.townships[0]
+        values_save(campaign=c, org=town, period=period, values={"专班抽调人数": "3"}, scope=None)
+        values_submit(campaign=c, org=town, period=period, scope=None)
+    body = clients["inspector"].get(reverse("values"), {"status": "已提交"}).content.decode()
+    assert body.count(reverse("values_form", args=[county.townships[0].code, "2021-05"])) == 1
+    assert body.count(reverse("values_form", args=[county.townships[0].code, "2021-06"])) == 1
+    # the west clerk sees none of them
+    body = clients["clerk2"].get(reverse("values"), {"status": "已提交"}).content.decode()
+    assert county.townships[0].name not in body

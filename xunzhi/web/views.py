@@ -485,15 +485,15 @@ def values_index(request: HttpRequest) -> HttpResponse:
     scope = user_scope(request.user)
     months = campaign_months(campaign)
     default_period = f"{campaign_today(campaign):%Y-%m}"
-    period = request.GET.get("period") or (
-        default_period if default_period in months else months[-1]
-    )
     status = request.GET.get("status", "")
+    # a status alone (e.g. 已提交 from the dashboard) lists every period
+    fallback = "all" if status else (default_period if default_period in months else months[-1])
+    period = request.GET.get("period") or fallback
     units = scope_orgs(request.user).filter(depth__lte=scope.depth + 1)
     subs = scoped(ValueSubmission.objects.filter(campaign=campaign), request.user).select_related(
         "org"
     )
-    if period:
+    if period and period != "all":
         subs = subs.filter(period=period)
     if status:
         subs = subs.filter(status=status)
