@@ -194,7 +194,9 @@ class TestNumbersAndNames:
         rows = [
             ["组织", "期间", "指标", "数值"],
             ["T11", "2021-06", "网上可办事项数", "95%"],
+            ["T11", "2021-06", "依申请政务服务事项数", "100"],
             ["T11", "2021年7月", "网上可办事项数", "1.005"],
+            ["T11", "2021.7", "依申请政务服务事项数", "2"],
             ["T11", "全程", "专班抽调人数", "12"],
             ["T12", "2021年第三季度", "专班抽调人数", "3"],
         ]
@@ -203,11 +205,34 @@ class TestNumbersAndNames:
             ReportedValue.objects.values_list("org__code", "period", "period_end", "item", "value")
         )
         assert got == [
+            ("T11", "2021-06", D(2021, 6, 30), "依申请政务服务事项数", Decimal("100")),
             ("T11", "2021-06", D(2021, 6, 30), "网上可办事项数", Decimal("95")),
+            ("T11", "2021-07", D(2021, 7, 31), "依申请政务服务事项数", Decimal("2")),
             ("T11", "2021-07", D(2021, 7, 31), "网上可办事项数", Decimal("1.01")),
             ("T11", "全程", D(2022, 1, 31), "专班抽调人数", Decimal("12")),
             ("T12", "2021Q3", D(2021, 9, 30), "专班抽调人数", Decimal("3")),
         ]
+
+    def test_numerator_never_above_or_without_its_denominator(self, county):
+        head = ["组织", "期间", "指标", "数值"]
+        rows = [
+            head,
+            ["T11", "2021-06", "依申请政务服务事项数", "10"],
+            ["T11", "2021-06", "网上可办事项数", "12"],
+            ["T12", "2021-06", "网上可办事项数", "1"],
+            ["T12", "2021-06", "专班抽调人数", "-1"],
+        ]
+        errors = run(county, "v.csv", csv_bytes(rows)).errors
+        assert sorted((e.row, e.column, e.reason) for e in errors) == [
+            (3, "数值", "“网上可办事项数”（12）不能大于“依申请政务服务事项数”（10）"),
+            (4, "数值", "填写了“网上可办事项数”时必须同时填写“依申请政务服务事项数”"),
+            (5, "数值", "“-1”不能为负数"),
+        ]
+        # The denominator already in the database counts too.
+        ok(county, "d.csv", csv_bytes([head, ["T12", "2021-06", "依申请政务服务事项数", "5"]]))
+        ok(county, "n.csv", csv_bytes([head, ["T12", "2021-06", "网上可办事项数", "5"]]))
+        bad = run(county, "n.csv", csv_bytes([head, ["T12", "2021-06", "网上可办事项数", "6"]]))
+        assert [e.row for e in bad.errors] == [2]
 
     def test_not_a_number(self, county):
         rows = [HEADER, ["2021-06-01", "T11", "宣讲", "x", "约三十人"]]

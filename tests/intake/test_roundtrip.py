@@ -84,8 +84,12 @@ def values(draw, orgs, spec):
                 st.builds(lambda q: f"2021Q{q}", st.integers(1, 4)),
             )
         )
-        item = draw(st.sampled_from(spec.value_item_codes))
-        cents = draw(st.integers(-(10**11), 10**11))
+        # Items outside the campaign's numerator/denominator checks: any value is valid.
+        paired = {c.numerator for c in spec.value_checks} | {
+            c.denominator for c in spec.value_checks
+        }
+        item = draw(st.sampled_from([i for i in spec.value_item_codes if i not in paired]))
+        cents = draw(st.integers(0, 10**11))
         if (org.pk, period, item) in keys:
             continue
         keys.add((org.pk, period, item))

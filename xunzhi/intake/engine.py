@@ -221,6 +221,7 @@ def plan_files(
     if plan.leaders is None:
         plan.leaders = LeaderIndex(plan.orgs)
     _check_duplicates(plan)
+    _check_value_pairs(plan)
     for parsed in plan.sheets:
         parsed.summary.warnings = sum(
             1 for w in plan.warnings if w.file == parsed.file and w.sheet == parsed.raw.name
@@ -603,6 +604,61 @@ def _check_duplicates(plan: Plan) -> None:
                     "",
                     f"与工作表“{where}”第{first[2]}行重复（{label}相同）",
                 )
+            )
+
+
+def _check_value_pairs(plan: Plan) -> None:
+    """The campaign's ``value_checks`` (a numerator never above its denominator, never without
+    it) on the values as they will stand after the import: the file's over the database's."""
+    from xunzhi.ledgers.models import ReportedValue
+
+    checks = plan.campaign.spec.value_checks
+    sheets = [p for p in plan.sheets if p.kind.name == "values"]
+    if not checks or not sheets:
+        return
+    items = {c.numerator for c in checks} | {c.denominator for c in checks}
+    state: dict[tuple[str, str], dict[str, Decimal]] = {}
+    where: dict[tuple[str, str, str], tuple[ParsedSheet, int]] = {}
+    for parsed in sheets:
+        f = parsed.fields
+        i_org, i_period, i_item, i_value = (f.index(k) for k in ("org", "period", "item", "value"))
+        for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+            if rec[i_item] in items:
+                group = (rec[i_org].code, rec[i_period])
+                state.setdefault(group, {})[rec[i_item]] = rec[i_value]
+                where[(*group, rec[i_item])] = (parsed, row_no)
+    if not state:
+        return
+    stored = ReportedValue.objects.filter(
+        campaign=plan.campaign, item__in=items, org__code__in={g[0] for g in state}
+    ).values_list("org__code", "period", "item", "value")
+    for code, period, item, value in stored:
+        group = state.get((code, period))
+        if group is not None:
+            group.setdefault(item, value)
+    for (code, period), values in state.items():
+        for check in checks:
+            num, den = values.get(check.numerator), values.get(check.denominator)
+            if num is None:
+                continue
+            if den is None:
+                reason = f"填写了“{check.numerator}”时必须同时填写“{check.denominator}”"
+            elif num > den:
+                reason = (
+                    f"“{check.numerator}”（{_num(num)}）不能大于"
+                    f"“{check.denominator}”（{_num(den)}）"
+                )
+            else:
+                continue
+            spot = where.get((code, period, check.numerator)) or where.get(
+                (code, period, check.denominator)
+            )
+            if spot is None:
+                continue
+            parsed, row_no = spot
+            c, header = parsed.table.columns["数值"]
+            plan.errors.append(
+                ImportIssue(parsed.file, parsed.raw.name, row_no, header, "", reason, c)
             )
 
 

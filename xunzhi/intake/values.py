@@ -241,12 +241,14 @@ _DECIMAL_MAX = Decimal("99999999999999.99")
 
 
 def to_money(value: object) -> Decimal | None:
-    """A reported value: a number with at most two decimals (rounded half up)."""
+    """A reported value: a non-negative number, rounded half up to two decimals."""
     number = to_decimal(value)
     if number is None:
         return None
     number = number.quantize(_CENT, rounding=ROUND_HALF_UP)
-    if abs(number) > _DECIMAL_MAX:
+    if number < 0:
+        raise CellError(f"“{to_text(value)}”不能为负数")
+    if number > _DECIMAL_MAX:
         raise CellError(f"“{to_text(value)}”太大")
     return number
 
