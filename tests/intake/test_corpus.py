@@ -63,6 +63,22 @@ class TestFindingTheTable:
         assert result.sheets[0].totals_excluded == 1
         assert result.warnings == []  # the total matches
 
+    def test_unit_merged_down_over_its_rows(self, county):
+        rows = [
+            HEADER,
+            [D(2021, 6, 1), "测试东镇", "宣讲", "一", 1],
+            [D(2021, 6, 2), None, "宣讲", "二", 2],
+            [D(2021, 6, 3), None, "宣讲", "三", 3],
+            [D(2021, 6, 4), "T12", "宣讲", "四", 4],
+        ]
+        ok(county, "a.xlsx", xlsx({"活动": rows}, {"活动": ["B2:B4"]}))
+        assert [(a[1], a[3]) for a in activities()] == [
+            ("T11", "一"),
+            ("T11", "二"),
+            ("T11", "三"),
+            ("T12", "四"),
+        ]
+
     def test_total_mismatch_is_a_warning_and_never_data(self, county):
         rows = [
             HEADER,

@@ -190,6 +190,7 @@ def plan_files(
                     )
                 continue
             tables += 1
+            _fill_merged(sheet, table)
             found.append((raw, sheet, table))
         if not tables:
             wanted = KINDS[kind].label if kind else "任何台账"
@@ -229,6 +230,23 @@ def plan_files(
     if progress:
         progress(total, total)
     return plan
+
+
+def _fill_merged(sheet: RawSheet, table: Table) -> None:
+    """A cell merged down over several data rows (one 单位 for its five activities) holds its
+    value for each of them; Excel stores it only in the top cell."""
+    rows = sheet.rows
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 < table.first_data_row or r1 <= r0 or r0 >= len(rows):
+            continue
+        top = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        if is_blank(top):
+            continue
+        for r in range(r0 + 1, min(r1 + 1, len(rows))):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                if c < len(row) and is_blank(row[c]):
+                    row[c] = top
 
 
 def _signatures(kind: str | None) -> str:
