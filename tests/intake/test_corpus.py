@@ -270,6 +270,16 @@ class TestNumbersAndNames:
             ("T12", "乙", None, ",本地特色,自选动作,"),
         ]
 
+    def test_several_leaders_keep_the_first_with_a_warning(self, county):
+        rows = [[*HEADER, "主讲领导"], ["2021-06-01", "T01", "宣讲", "x", 1, "副书记1、王书记"]]
+        result = ok(county, "a.csv", csv_bytes(rows))
+        assert Activity.objects.get().leader.name == "副书记1"
+        (warning,) = result.warnings
+        assert (warning.row, warning.column) == (2, "主讲领导") and "第一位" in warning.reason
+        rows[1][5] = "无名氏、王书记"
+        (error,) = run(county, "b.csv", csv_bytes(rows)).errors
+        assert "找不到领导“无名氏”" in error.reason
+
     def test_ambiguous_and_unknown_units_name_candidates(self, county):
         add(county.townships[1], code="T129", name="测试东镇第1村党支部", kind=OrgKind.BRANCH)
         rows = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -352,7 +353,6 @@ def _parse_sheet(
     parsed = ParsedSheet(raw.name, sheet, table, summary, fields)
     scope_path = plan.orgs.scope_path if plan.orgs else ""
     errors = plan.errors
-    leaders = plan.leaders
     running = [Decimal(0)] * len(present)  # since the last 小计
     overall = [Decimal(0)] * len(present)
     width = len(present)
@@ -424,10 +424,11 @@ def _parse_sheet(
                 )
                 continue
         if leader_pos is not None and rec[leader_pos] is not None:
+            row_org = rec[org_pos] if org_pos is not None else None
             try:
-                rec[leader_pos] = leaders.resolve(
-                    rec[leader_pos], rec[org_pos] if org_pos is not None else None
-                )  # type: ignore[union-attr]
+                rec[leader_pos] = _leader(
+                    plan, raw, sheet, r, written, idx, leader_pos, rec, row_org
+                )
             except CellError as exc:
                 c = idx[leader_pos]
                 errors.append(
@@ -449,6 +450,33 @@ def _parse_sheet(
         parsed.rows.append(r + 1)
     summary.rows = len(parsed.records)
     return parsed
+
+
+_NAME_SPLIT = re.compile(r"[、,，;；/]+")
+
+
+def _leader(plan, raw, sheet, r, written, idx, pos, rec, row_org) -> LeaderRef:
+    """The leader of a row; of several names (``张三、李四``) the first is kept, with a warning."""
+    value = rec[pos]
+    try:
+        return plan.leaders.resolve(value, row_org)
+    except CellError:
+        names = [n for n in _NAME_SPLIT.split(to_text(value)) if n.strip()]
+        if len(names) < 2:
+            raise
+        ref = plan.leaders.resolve(names[0], row_org)
+        plan.warnings.append(
+            ImportIssue(
+                raw.name,
+                sheet.name,
+                r + 1,
+                written[pos],
+                to_text(value),
+                f"填写了多位领导，只记录第一位“{ref.name}”",
+                idx[pos],
+            )
+        )
+        return ref
 
 
 def _compare_total(plan, file, sheet, r, row, idx, written, parsers, numeric, running, overall):
