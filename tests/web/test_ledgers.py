@@ -204,3 +204,46 @@ def test_cached_list_is_never_stale(clients, county, records):
         kind="activities", campaign=county.campaign, pk=row.pk, version=row.version, scope=None
     )
     assert total() == before
+
+
+def test_dashboard_aggregates_match_independent_counts(county, records):
+    from xunzhi.ledgers.models import Problem, Project
+    from xunzhi.ledgers.selectors import dashboard_stats
+
+    c = county.campaign
+    until = dt.date(2021, 6, 30)
+    stats = dashboard_stats(campaign=c, scope=county.county, until=until)
+    for label, n in stats.activities_by_month:
+        year, month = map(int, label.split("-"))
+        assert (
+            n
+            == Activity.objects.filter(date__year=year, date__month=month, date__lte=until).count()
+        )
+    assert (
+        sum(n for _, n in stats.activities_by_month)
+        == Activity.objects.filter(date__lte=until).count()
+    )
+    assert dict(stats.activities_by_type) == {
+        t: Activity.objects.filter(type=t, date__lte=until).count()
+        for t in Activity.objects.values_list("type", flat=True).distinct()
+    }
+    assert (
+        stats.problems["超期"]
+        == Problem.objects.filter(deadline__lt=until).exclude(status="已整改").count()
+    )
+    assert [(f, n, d) for f, n, d in stats.projects_by_field] == [
+        (
+            f,
+            Project.objects.filter(field=f).count(),
+            Project.objects.filter(field=f, status="已完成").count(),
+        )
+        for f in sorted(set(Project.objects.values_list("field", flat=True)))
+    ]
+    # the east township's dashboard counts only its subtree
+    east = dashboard_stats(campaign=c, scope=county.townships[0], until=until)
+    assert (
+        east.headline[0]["value"]
+        == Activity.objects.filter(
+            org__path__startswith=county.townships[0].path, date__lte=until
+        ).count()
+    )
