@@ -198,3 +198,23 @@ def test_jobs_of_other_scopes_are_404(clients, people, county, role):
 def test_upload_rights(clients, role):
     response = clients[role].get(reverse("upload"))
     assert response.status_code == (200 if role in ("office", "clerk") else 403)
+
+
+EDIT_RIGHTS = {
+    # kind: roles that may create, edit and delete it
+    "activities": {"office", "clerk"},
+    "projects": {"office", "clerk"},
+    "problems": {"office", "clerk", "inspector"},
+    "resources": {"office", "clerk"},
+    "values": {"office", "clerk"},
+    "visits": {"office", "inspector"},
+}
+
+
+@pytest.mark.parametrize("kind", list(EDIT_RIGHTS))
+@pytest.mark.parametrize("role", ROLES)
+def test_edit_rights_by_kind(clients, role, kind):
+    response = clients[role].get(reverse("ledger_new", args=[kind]))
+    assert response.status_code == (200 if role in EDIT_RIGHTS[kind] else 403)
+    list_page = clients[role].get(reverse("ledger_list", args=[kind])).content.decode()
+    assert (reverse("ledger_new", args=[kind]) in list_page) is (role in EDIT_RIGHTS[kind])

@@ -76,6 +76,14 @@ def can_edit_kind(user, kind: str) -> bool:
     return can(user, "edit")
 
 
+def require_edit_kind(user, kind: str) -> None:
+    if not can_edit_kind(user, kind):
+        from xunzhi.ledgers.services import KIND_NAMES
+
+        role = user_profile(user).get_role_display()
+        raise PermissionDenied(f"您的角色（{role}）不能修改{KIND_NAMES.get(kind, kind)}。")
+
+
 def scoped(qs: QuerySet, user, *, field: str = "org") -> QuerySet:
     """``qs`` narrowed to the user's subtree; ``field`` is the path to the Org ('' for Org)."""
     scope = user_scope(user)

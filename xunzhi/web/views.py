@@ -48,6 +48,7 @@ from xunzhi.web.scope import (
     can_edit_kind,
     get_scoped_or_404,
     require,
+    require_edit_kind,
     scope_orgs,
     scoped,
     user_profile,
@@ -407,8 +408,7 @@ def _form_data(form) -> dict:
 @login_required
 def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     conf = _kind(kind)
-    if not can_edit_kind(request.user, kind):
-        require(request.user, "edit")
+    require_edit_kind(request.user, kind)
     campaign = _campaign(request)
     model_form = ledger_form_class(kind)
     instance = None
@@ -457,8 +457,7 @@ def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
 @require_POST
 def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     _kind(kind)
-    if not can_edit_kind(request.user, kind):
-        require(request.user, "edit")
+    require_edit_kind(request.user, kind)
     campaign = _campaign(request)
     obj = get_scoped_or_404(
         ledger_model(kind).objects.filter(campaign=campaign), request.user, pk=pk
