@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from xunzhi.intake.services import ledger_export, ledger_import
 from xunzhi.intake.table import LOOKUPS
 from xunzhi.intake.values import is_total_label, normalise_header
-from xunzhi.ledgers.models import Activity, Project, ReportedValue
+from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
 from xunzhi.organisations.models import Leader, Org
 
 SETTINGS = settings(
-    max_examples=20,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -97,6 +97,60 @@ def values(draw, orgs, spec):
     return rows
 
 
+OPTIONAL_DATES = st.one_of(st.none(), DATES)
+
+
+@st.composite
+def projects(draw, orgs, leaders, spec):
+    rows, keys = [], set()
+    for _ in range(draw(st.integers(0, 6))):
+        org = draw(st.sampled_from(orgs))
+        name = draw(TEXT)
+        if (org.pk, name) in keys:
+            continue
+        keys.add((org.pk, name))
+        rows.append(
+            dict(
+                org=org,
+                name=name,
+                leader=draw(st.one_of(st.none(), st.sampled_from(leaders))),
+                leader_rank=draw(st.sampled_from(["", "县处级", "乡科级", "其他"])),
+                field=draw(st.sampled_from(spec.project_fields)),
+                planned_date=draw(OPTIONAL_DATES),
+                status=draw(st.sampled_from(["未启动", "推进中", "已完成"])),
+                done_date=draw(OPTIONAL_DATES),
+                beneficiaries=draw(st.integers(0, 10**6)),
+            )
+        )
+    return rows
+
+
+@st.composite
+def problems(draw, orgs, spec):
+    rows, keys = [], set()
+    for _ in range(draw(st.integers(0, 6))):
+        org = draw(st.sampled_from(orgs))
+        source = draw(st.sampled_from(spec.problem_sources))
+        description = draw(TEXT)
+        if (org.pk, source, description) in keys:
+            continue
+        keys.add((org.pk, source, description))
+        rows.append(
+            dict(
+                org=org,
+                source=source,
+                description=description,
+                category=draw(st.one_of(st.just(""), st.sampled_from(spec.problem_categories))),
+                measures=draw(OPTIONAL_TEXT),
+                deadline=draw(OPTIONAL_DATES),
+                status=draw(st.sampled_from(["未整改", "整改中", "已整改"])),
+                done_date=draw(OPTIONAL_DATES),
+                found_date=draw(OPTIONAL_DATES),
+            )
+        )
+    return rows
+
+
 def _period_end(period: str) -> dt.date:
     from xunzhi.intake.values import to_period
 
@@ -121,13 +175,43 @@ def snapshot() -> list:
     vals = sorted(
         ReportedValue.objects.values_list("org__code", "period", "period_end", "item", "value")
     )
-    projects = sorted(Project.objects.values_list("org__code", "name", "field", "status"))
-    return [acts, vals, projects]
+    projects = sorted(
+        Project.objects.values_list(
+            "org__code",
+            "name",
+            "leader_id",
+            "leader_rank",
+            "field",
+            "planned_date",
+            "status",
+            "done_date",
+            "beneficiaries",
+        )
+    )
+    problems = sorted(
+        Problem.objects.values_list(
+            "org__code",
+            "source",
+            "description",
+            "category",
+            "measures",
+            "deadline",
+            "status",
+            "done_date",
+            "found_date",
+        ),
+        key=repr,
+    )
+    return [acts, vals, projects, problems]
 
 
-def _fill(county, acts, vals) -> None:
+def _fill(county, acts, vals, projs=(), probs=()) -> None:
     Activity.objects.all().delete()
     ReportedValue.objects.all().delete()
+    Project.objects.all().delete()
+    Problem.objects.all().delete()
+    Project.objects.bulk_create(Project(campaign=county.campaign, **row) for row in projs)
+    Problem.objects.bulk_create(Problem(campaign=county.campaign, **row) for row in probs)
     Activity.objects.bulk_create(Activity(campaign=county.campaign, **row) for row in acts)
     ReportedValue.objects.bulk_create(
         ReportedValue(campaign=county.campaign, period_end=_period_end(row["period"]), **row)
@@ -143,20 +227,27 @@ def test_export_then_import_is_the_identity(county, data, fmt):
     spec = county.campaign.spec
     acts = data.draw(activities(orgs, leaders, spec))
     vals = data.draw(values(orgs, spec))
-    _fill(county, acts, vals)
+    projs = data.draw(projects(orgs, leaders, spec))
+    probs = data.draw(problems(orgs, spec))
+    _fill(county, acts, vals, projs, probs)
     before = snapshot()
+    c = county.campaign
     files = [
-        (f"活动.{fmt}", ledger_export(kind="activities", campaign=county.campaign, fmt=fmt)),
-        (f"数据.{fmt}", ledger_export(kind="values", campaign=county.campaign, fmt=fmt)),
+        (f"活动.{fmt}", ledger_export(kind="activities", campaign=c, fmt=fmt)),
+        (f"数据.{fmt}", ledger_export(kind="values", campaign=c, fmt=fmt)),
     ]
-    Activity.objects.all().delete()
-    ReportedValue.objects.all().delete()
-    result = ledger_import(files=files, campaign=county.campaign)
+    if projs:
+        files.append((f"项目.{fmt}", ledger_export(kind="projects", campaign=c, fmt=fmt)))
+    if probs:
+        files.append((f"问题.{fmt}", ledger_export(kind="problems", campaign=c, fmt=fmt)))
+    _fill(county, [], [])
+    total = len(acts) + len(vals) + len(projs) + len(probs)
+    result = ledger_import(files=files, campaign=c)
     assert result.ok, [e.message for e in result.errors]
-    assert result.added == len(acts) + len(vals)
+    assert result.added == total
     assert snapshot() == before
-    again = ledger_import(files=files, campaign=county.campaign)
-    assert (again.added, again.updated, again.unchanged) == (0, 0, len(acts) + len(vals))
+    again = ledger_import(files=files, campaign=c)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, total)
     assert snapshot() == before
 
 
