@@ -85,12 +85,8 @@ def line_chart(pairs: list[tuple[str, int]], *, title: str) -> SafeString:
 def stacked_projects(rows: list[tuple[str, int, int]]) -> SafeString:
     chart = pygal.StackedBar(
         **_config(
-            show_legend=True,
-            legend_at_bottom=True,
             x_label_rotation=-30,
-            legend_box_size=10,
             truncate_label=-1,
-            truncate_legend=-1,
             margin_bottom=_cjk_margin([f for f, _, _ in rows]) // 2,
         )
     )
@@ -111,7 +107,8 @@ def reporting_chart(rows: list[dict]) -> SafeString:
     rows = sorted(rows, key=lambda r: r["share"])[:20]
     chart = pygal.HorizontalBar(
         **_config(
-            height=max(200, 24 * len(rows) + 40),
+            width=1000,
+            height=max(200, 20 * len(rows) + 40),
             margin_left=_cjk_margin([r["org"].name for r in rows]),
             truncate_label=-1,
             range=(0, 100),

@@ -127,6 +127,21 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # --- dashboard ---------------------------------------------------------------------------
 
 
+def _source_tag(*names: str) -> str:
+    """A short hash of the files a cached rendering comes from (new code, new cache keys)."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_BODY_TAG = _source_tag("templates/web/_dashboard_body.html", "charts.py", "views.py")
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     from xunzhi.web import charts
@@ -139,7 +154,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cache = figure_cache()
     # The body depends only on the unit, the user's scope and the data: render it once per
     # data version (a write changes the stamp, so it is never stale).
-    key = f"xz:dashbody:{campaign.pk}:{scope.path}:{unit.path}:{until}:{stamp}"
+    key = f"xz:dashbody:{_BODY_TAG}:{campaign.pk}:{scope.path}:{unit.path}:{until}:{stamp}"
     body = cache.get(key)
     if body is None:
         stats = dashboard_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)
