@@ -24,7 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, data_dir: Path, extra_env: dict | None = None):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE") and not k.startswith("PYTEST")
+    }
     env.update({"XUNZHI_DATA_DIR": str(data_dir)}, **(extra_env or {}))
     return subprocess.run(
         [sys.executable, "-m", "xunzhi.cli", *args],

@@ -32,10 +32,12 @@ ARGS = [
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip("需要 Debian 的 chromium（/usr/bin/chromium）")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    # Playwright's sync API runs an event loop in this thread; let the ORM work beside it,
+    # for these tests only (the variable must not leak into later subprocesses).
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
