@@ -156,9 +156,21 @@ def test_background_job_progress_fragment(clients, county, settings):
         import_job_run(job_id=job.pk)
     finally:
         jobs._Progress.__call__ = original
-    assert progress  # the import service reported its progress to the job row
+    assert progress  # the import service reported its progress
     job.refresh_from_db()
     assert job.status == "done" and job.total == progress[-1][1] and job.percent == 100
     fragment = clients["clerk"].get(reverse("job_progress", args=[job.pk]))
     assert fragment["HX-Refresh"] == "true"
     assert "hx-trigger" not in fragment.content.decode()
+
+
+def test_progress_reported_mid_import_reaches_the_polling_page(clients, county):
+    """Progress goes through the shared cache, not the importer's own (busy) connection."""
+    from xunzhi.web.jobs import _Progress
+
+    job = Job.objects.create(kind="import", user=None, scope=county.townships[0], total=0)
+    _Progress(job.pk)(40, 100)
+    fragment = clients["clerk"].get(reverse("job_progress", args=[job.pk])).content.decode()
+    assert "40/100" in fragment and 'aria-valuenow="40"' in fragment
+    job.refresh_from_db()
+    assert job.done == 0  # the row itself was not written from inside the import

@@ -73,7 +73,13 @@ def _original_name(job: Job, stored: str) -> str:
 
 
 class _Progress:
-    """Progress callback for the import service; writes to the job row at most 4× a second."""
+    """Progress callback for the import service.
+
+    The numbers go to the shared file cache, never to the database: the import calls back from
+    inside its own transaction (even in the middle of a PostgreSQL ``COPY`` on the same
+    connection), where a write would either deadlock or stay invisible to the polling page
+    until the end. At most four writes a second.
+    """
 
     def __init__(self, job_id: int):
         self.job_id = job_id
@@ -84,13 +90,33 @@ class _Progress:
         if now - self.last < 0.25 and not (total and done >= total):
             return
         self.last = now
-        fields: dict[str, Any] = {"done": int(done or 0)}
-        if total:
-            fields["total"] = int(total)
-        message = kwargs.get("message") or (args[0] if args and isinstance(args[0], str) else None)
+        message = kwargs.get("message") or (args[0] if args and isinstance(args[0], str) else "")
+        job_progress_set(self.job_id, done=int(done or 0), total=int(total or 0), message=message)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"xz:job-progress:{job_id}"
+
+
+def job_progress_set(job_id: int, *, done: int, total: int, message: str = "") -> None:
+    from xunzhi.web.selectors import figure_cache
+
+    figure_cache().set(_progress_key(job_id), (done, total, str(message)[:500]), 3600)
+
+
+def job_progress_apply(job: Job) -> Job:
+    """The job with the latest progress its worker reported (for a job still running)."""
+    if job.finished:
+        return job
+    from xunzhi.web.selectors import figure_cache
+
+    latest = figure_cache().get(_progress_key(job.pk))
+    if latest is not None:
+        job.done, total, message = latest
+        job.total = total or job.total
         if message:
-            fields["message"] = str(message)[:500]
-        Job.objects.filter(pk=self.job_id).update(**fields)
+            job.message = message
+    return job
 
 
 def import_job_run(*, job_id: int) -> Job:
@@ -117,7 +143,10 @@ def import_job_run(*, job_id: int) -> Job:
         )
         summary = _summarise(result, job)
         ok = bool(getattr(result, "ok", False))
+        last = job_progress_apply(Job.objects.get(pk=job_id))
         Job.objects.filter(pk=job_id).update(
+            done=last.done,
+            total=last.total,
             status=JobStatus.DONE,
             result=summary,
             message=("检查通过" if ok else "发现错误")

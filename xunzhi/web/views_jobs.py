@@ -23,7 +23,7 @@ from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 from xunzhi.web.forms import UploadForm
-from xunzhi.web.jobs import job_create_import, job_dir
+from xunzhi.web.jobs import job_create_import, job_dir, job_progress_apply
 from xunzhi.web.models import Job, JobKind
 from xunzhi.web.scope import can, get_scoped_or_404, require, scoped, user_scope
 from xunzhi.web.views import _campaign, _ctx, _download, _unit_param
@@ -91,13 +91,14 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if job.kind == JobKind.REPORT and job.finished and job.result.get("version"):
         return redirect("report_preview", pk=job.result["version"])
+    job = job_progress_apply(job)
     return render(request, "web/job.html", _ctx(request, job=job, nav="upload"))
 
 
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx fragment the job page polls; once finished it tells htmx to reload the page."""
-    job = _job(request, pk)
+    job = job_progress_apply(_job(request, pk))
     response = render(request, "web/_job_progress.html", {"job": job})
     if job.finished:
         response["HX-Refresh"] = "true"

@@ -25,7 +25,16 @@ class Command(XunzhiCommand):
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "xunzhi.cli", "db_worker", "--interval", "0.5", "--no-reload"], env=env
+                [
+                    sys.executable,
+                    "-m",
+                    "xunzhi.cli",
+                    "db_worker",
+                    "--interval",
+                    "0.5",
+                    "--no-reload",
+                ],
+                env=env,
             )
         self.stdout.write(f"网页应用：http://{options['bind']}/  （按 Ctrl+C 停止）")
         self.stdout.flush()
