@@ -517,3 +517,35 @@ class TestRosters:
         assert list(Resource.objects.values_list("type", "quantity", "leader__name")) == [
             ("红色作品", 12, "王书记")
         ]
+
+
+class TestLockedValues:
+    """Reported values under review (已提交) or approved (已审核) cannot be changed by an import."""
+
+    VALUES = ["组织", "期间", "指标", "数值"]
+
+    @pytest.mark.parametrize("status", ["已提交", "已审核"])
+    def test_locked_period_is_refused_and_unchanged(self, county, status):
+        from xunzhi.ledgers.models import ValueSubmission
+
+        ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
+        ValueSubmission.objects.create(
+            campaign=county.campaign, org=county.townships[0], period="2021-06", status=status
+        )
+        result = run(
+            county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "999"]])
+        )
+        assert not result.ok
+        assert result.errors[0].row == 2 and "已锁定" in result.errors[0].message
+        assert status in result.errors[0].message
+        assert ReportedValue.objects.get(org__code="T11").value == Decimal("100")
+
+    def test_returned_period_may_be_corrected(self, county):
+        from xunzhi.ledgers.models import ValueSubmission
+
+        ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
+        ValueSubmission.objects.create(
+            campaign=county.campaign, org=county.townships[0], period="2021-06", status="已退回"
+        )
+        ok(county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "120"]]))
+        assert ReportedValue.objects.get(org__code="T11").value == Decimal("120")

@@ -224,6 +224,7 @@ def plan_files(
         plan.leaders = LeaderIndex(plan.orgs)
     _check_duplicates(plan)
     _check_value_pairs(plan)
+    _check_locked_values(plan)
     for parsed in plan.sheets:
         parsed.summary.warnings = sum(
             1 for w in plan.warnings if w.file == parsed.file and w.sheet == parsed.raw.name
@@ -708,6 +709,41 @@ def _check_value_pairs(plan: Plan) -> None:
             )
 
 
+def _check_locked_values(plan: Plan) -> None:
+    """Reported values of a unit and period that are submitted or approved are locked: an
+    import may not change them behind the reviewer's back (return or un-approve first)."""
+    from xunzhi.ledgers.models import ValueSubmission
+    from xunzhi.ledgers.services import LOCKED_STATUSES
+
+    sheets = [p for p in plan.sheets if p.kind.name == "values"]
+    if not sheets:
+        return
+    rows: dict[tuple[str, str], list[tuple[ParsedSheet, int]]] = {}
+    for parsed in sheets:
+        i_org, i_period = parsed.fields.index("org"), parsed.fields.index("period")
+        for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+            rows.setdefault((rec[i_org].code, rec[i_period]), []).append((parsed, row_no))
+    locked = ValueSubmission.objects.filter(
+        campaign=plan.campaign,
+        status__in=LOCKED_STATUSES,
+        org__code__in={code for code, _ in rows},
+        period__in={period for _, period in rows},
+    ).values_list("org__code", "period", "status")
+    for code, period, status in locked:
+        for parsed, row_no in rows.get((code, period), []):
+            plan.errors.append(
+                ImportIssue(
+                    parsed.file,
+                    parsed.raw.name,
+                    row_no,
+                    "",
+                    "",
+                    f"该单位 {period} 的填报数据{status}，已锁定，不能通过导入修改"
+                    "（请审核人先退回或撤销审核）",
+                )
+            )
+
+
 # ====================================================================== phase two
 
 
@@ -992,11 +1028,11 @@ def _insert(model, attnames, rows, row_nos, campaign_id, batch, sheet, now, tick
             qn(model._meta.db_table), ", ".join(qn(c) for c in cols)
         )
         with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-            for start in range(0, len(rows), WRITE_BATCH):
-                chunk = rows[start : start + WRITE_BATCH]
-                for rec, row_no in zip(chunk, row_nos[start : start + WRITE_BATCH], strict=True):
-                    copy.write_row((*rec, *tail, row_no))
-                tick(len(chunk))
+            for rec, row_no in zip(rows, row_nos, strict=True):
+                copy.write_row((*rec, *tail, row_no))
+        # Progress only once COPY is closed: a progress callback may query the database,
+        # which would wait forever on the connection the open COPY holds.
+        tick(len(rows))
         return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
