@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
+from pathlib import Path
+
+from django.conf import settings
 
 from xunzhi.lib.commands import XunzhiCommand
+
+
+def server_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The served application runs with debug off (Chinese error pages, no settings dumps)
+    unless XUNZHI_DEBUG says otherwise; on plain HTTP unless XUNZHI_HTTPS says otherwise; and
+    with a secret key kept in the data folder when none is given."""
+    env = dict(environ, DJANGO_SETTINGS_MODULE="xunzhi.settings")
+    env.setdefault("XUNZHI_DEBUG", "false")
+    env.setdefault("XUNZHI_HTTPS", "false")
+    if not env.get("XUNZHI_SECRET_KEY"):
+        env["XUNZHI_SECRET_KEY"] = _stored_secret_key(Path(settings.DATA_DIR))
+    return env
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(60), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
 
 
 class Command(XunzhiCommand):
@@ -21,7 +46,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
 
     def handle(self, *args, **options):
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE="xunzhi.settings")
+        env = server_environment(dict(os.environ))
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(
