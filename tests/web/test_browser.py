@@ -150,6 +150,14 @@ def test_inspector_generates_report_and_downloads_docx(
 
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "第三巡回指导组" in text
+    # figures sit in the line like the words around them: no box, no inherited 2em indent
+    first = page.locator("article.report a.figure").first
+    assert first.evaluate("e => getComputedStyle(e).display") == "inline"
+    box, font = (
+        first.bounding_box(),
+        first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"),
+    )
+    assert box["width"] < len(first.inner_text()) * font
     # a figure in the preview opens its page with the definition and sources
-    page.locator("article.report a.figure").first.click()
+    first.click()
     assert "定义" in page.inner_text("main") and "来源记录" in page.inner_text("main")

@@ -36,6 +36,7 @@ article.report .heading2 { font-family: "楷体_GB2312", "KaiTi_GB2312", "楷体
   "AR PL KaitiM GB", "STKaiti", serif; }
 article.report .addressee { text-indent: 0; }
 article.report .signature, article.report .date { text-align: right; padding-right: 2em; }
+article.report .figure { display: inline; }  /* host pages may style .figure (Bootstrap: inline-block, which inherits the 2em indent) */
 article.report a.figure { color: inherit; text-decoration: underline dotted #b22; }
 article.report a.figure:hover { background: #fdecea; }
 """.strip()
