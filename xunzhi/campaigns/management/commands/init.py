@@ -25,6 +25,9 @@ class Command(XunzhiCommand):
     def handle(self, *args, **options):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        # Static files (Bootstrap, htmx, our CSS) gathered into the data folder, compressed,
+        # for whitenoise to serve without a CDN.
+        call_command("collectstatic", interactive=False, verbosity=0)
         files = builtin_campaign_files() + [p for p in options["campaign"]]
         for path in files:
             campaign, created = campaign_load(path=path)
