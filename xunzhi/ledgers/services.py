@@ -392,6 +392,17 @@ def values_submit(
     return sub
 
 
+def _reviewed(sub: ValueSubmission, *, status: str, user) -> ValueSubmission:
+    """Record a reviewer's decision on a submission (approve, return, un-approve)."""
+    sub.status = status
+    sub.reviewed_at = timezone.now()
+    sub.reviewed_by = user if getattr(user, "pk", None) else None
+    sub.version += 1
+    sub.save()
+    _changed("values")
+    return sub
+
+
 @transaction.atomic
 def values_approve(
     *, campaign, org: Org, period: str, reviewer_scope: Org | None, user=None, version=None
@@ -400,13 +411,7 @@ def values_approve(
     _check_review_scope(org, reviewer_scope)
     sub = _submission(campaign, org, period)
     _expect(sub, (SubmissionStatus.SUBMITTED,), "审核通过", version)
-    sub.status = SubmissionStatus.APPROVED
-    sub.reviewed_at = timezone.now()
-    sub.reviewed_by = user if getattr(user, "pk", None) else None
-    sub.version += 1
-    sub.save()
-    _changed("values")
-    return sub
+    return _reviewed(sub, status=SubmissionStatus.APPROVED, user=user)
 
 
 @transaction.atomic
@@ -427,14 +432,8 @@ def values_return(
         raise UserError("退回时必须填写退回理由。")
     sub = _submission(campaign, org, period)
     _expect(sub, (SubmissionStatus.SUBMITTED,), "退回", version)
-    sub.status = SubmissionStatus.RETURNED
     sub.reason = reason
-    sub.reviewed_at = timezone.now()
-    sub.reviewed_by = user if getattr(user, "pk", None) else None
-    sub.version += 1
-    sub.save()
-    _changed("values")
-    return sub
+    return _reviewed(sub, status=SubmissionStatus.RETURNED, user=user)
 
 
 @transaction.atomic
@@ -445,10 +444,4 @@ def values_unapprove(
     _check_review_scope(org, reviewer_scope)
     sub = _submission(campaign, org, period)
     _expect(sub, (SubmissionStatus.APPROVED,), "撤销审核", version)
-    sub.status = SubmissionStatus.SUBMITTED
-    sub.reviewed_at = timezone.now()
-    sub.reviewed_by = user if getattr(user, "pk", None) else None
-    sub.version += 1
-    sub.save()
-    _changed("values")
-    return sub
+    return _reviewed(sub, status=SubmissionStatus.SUBMITTED, user=user)
