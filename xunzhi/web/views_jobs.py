@@ -22,6 +22,7 @@ from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
+from xunzhi.reports.services import EVALUATION_FIELDS
 from xunzhi.web.forms import UploadForm
 from xunzhi.web.jobs import job_create_import, job_dir, job_progress_apply
 from xunzhi.web.models import Job, JobKind
@@ -211,17 +212,8 @@ def _cell(obj, path: str):
 
 # --- reports ----------------------------------------------------------------------------
 
-SETTING_FIELDS = (
-    "group_number",
-    "arrival_date",
-    "city",
-    "strategies",
-    "brand",
-    "lecture_places",
-    "addressee",
-    "signature",
-    "sign_date",
-)
+# The evaluation settings the report form edits; the cut-off date has its own field.
+SETTING_FIELDS = tuple(f for f in EVALUATION_FIELDS if f != "until")
 
 
 def _versions(request: HttpRequest):
