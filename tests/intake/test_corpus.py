@@ -539,6 +539,9 @@ class TestLockedValues:
         assert result.errors[0].row == 2 and "已锁定" in result.errors[0].message
         assert status in result.errors[0].message
         assert ReportedValue.objects.get(org__code="T11").value == Decimal("100")
+        # the same file again changes nothing, so it is not refused
+        same = csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]])
+        assert ok(county, "v3.csv", same).unchanged == 1
 
     def test_returned_period_may_be_corrected(self, county):
         from xunzhi.ledgers.models import ValueSubmission

@@ -711,26 +711,45 @@ def _check_value_pairs(plan: Plan) -> None:
 
 def _check_locked_values(plan: Plan) -> None:
     """Reported values of a unit and period that are submitted or approved are locked: an
-    import may not change them behind the reviewer's back (return or un-approve first)."""
-    from xunzhi.ledgers.models import ValueSubmission
+    import may not change them behind the reviewer's back (return or un-approve first).
+    Rows that leave a locked value as it is (re-importing the same file) are fine."""
+    from xunzhi.ledgers.models import ReportedValue, ValueSubmission
     from xunzhi.ledgers.services import LOCKED_STATUSES
 
     sheets = [p for p in plan.sheets if p.kind.name == "values"]
     if not sheets:
         return
-    rows: dict[tuple[str, str], list[tuple[ParsedSheet, int]]] = {}
+    rows: dict[tuple[str, str], list[tuple[ParsedSheet, int, str, Decimal]]] = {}
     for parsed in sheets:
-        i_org, i_period = parsed.fields.index("org"), parsed.fields.index("period")
+        f = parsed.fields
+        i_org, i_period, i_item, i_value = (f.index(k) for k in ("org", "period", "item", "value"))
         for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
-            rows.setdefault((rec[i_org].code, rec[i_period]), []).append((parsed, row_no))
-    locked = ValueSubmission.objects.filter(
-        campaign=plan.campaign,
-        status__in=LOCKED_STATUSES,
-        org__code__in={code for code, _ in rows},
-        period__in={period for _, period in rows},
-    ).values_list("org__code", "period", "status")
-    for code, period, status in locked:
-        for parsed, row_no in rows.get((code, period), []):
+            group = (rec[i_org].code, rec[i_period])
+            rows.setdefault(group, []).append((parsed, row_no, rec[i_item], rec[i_value]))
+    locked = {
+        (code, period): status
+        for code, period, status in ValueSubmission.objects.filter(
+            campaign=plan.campaign,
+            status__in=LOCKED_STATUSES,
+            org__code__in={code for code, _ in rows},
+            period__in={period for _, period in rows},
+        ).values_list("org__code", "period", "status")
+        if (code, period) in rows
+    }
+    if not locked:
+        return
+    stored = {
+        (code, period, item): value
+        for code, period, item, value in ReportedValue.objects.filter(
+            campaign=plan.campaign,
+            org__code__in={code for code, _ in locked},
+            period__in={period for _, period in locked},
+        ).values_list("org__code", "period", "item", "value")
+    }
+    for (code, period), status in sorted(locked.items()):
+        for parsed, row_no, item, value in rows[(code, period)]:
+            if stored.get((code, period, item)) == value:
+                continue
             plan.errors.append(
                 ImportIssue(
                     parsed.file,
