@@ -28,12 +28,12 @@ from xunzhi.ledgers.models import ReportedValue, SubmissionStatus, ValueSubmissi
 from xunzhi.ledgers.selectors import KINDS, LedgerFilters, ledger_filtered, ledger_totals
 from xunzhi.ledgers.services import (
     KIND_NAMES,
+    LOCKED_STATUSES,
     campaign_months,
     ledger_create,
     ledger_delete,
     ledger_model,
     ledger_update,
-    value_check_errors,
     values_approve,
     values_return,
     values_save,
@@ -556,21 +556,17 @@ def values_form(request: HttpRequest, org_code: str, period: str) -> HttpRespons
             if action == "save":
                 require(request.user, "values")
                 posted = {item.code: request.POST.get(f"v_{item.code}", "") for item in items}
-                errors = value_check_errors(
-                    campaign, {k: _dec(v) for k, v in posted.items() if _dec(v) is not None}
+                values_save(
+                    campaign=campaign,
+                    org=org,
+                    period=period,
+                    values=posted,
+                    scope=scope,
+                    user=request.user,
+                    version=version,
                 )
-                if not errors:
-                    values_save(
-                        campaign=campaign,
-                        org=org,
-                        period=period,
-                        values=posted,
-                        scope=scope,
-                        user=request.user,
-                        version=version,
-                    )
-                    messages.success(request, "填报数据已保存（草稿）。")
-                    return redirect(request.path)
+                messages.success(request, "填报数据已保存（草稿）。")
+                return redirect(request.path)
             elif action == "submit":
                 require(request.user, "values")
                 values_submit(
@@ -607,7 +603,7 @@ def values_form(request: HttpRequest, org_code: str, period: str) -> HttpRespons
             else:
                 errors = ["未知操作。"]
         except UserError as exc:
-            errors = [str(exc)]
+            errors = str(exc).split("；")  # the service joins every fault it found
     rows = []
     for item in items:
         raw = posted.get(item.code) if posted else None
@@ -618,10 +614,7 @@ def values_form(request: HttpRequest, org_code: str, period: str) -> HttpRespons
                 "value": raw if raw is not None else ("" if value is None else _plain(value)),
             }
         )
-    locked = sub is not None and sub.status in (
-        SubmissionStatus.SUBMITTED,
-        SubmissionStatus.APPROVED,
-    )
+    locked = sub is not None and sub.status in LOCKED_STATUSES
     scope = user_scope(request.user)
     can_review = can(request.user, "review") and (org.path != scope.path or scope.depth == 1)
     return render(
@@ -646,17 +639,6 @@ def _int_or_none(raw):
     try:
         return int(raw) if raw not in (None, "") else None
     except ValueError:
-        return None
-
-
-def _dec(raw):
-    from decimal import Decimal, InvalidOperation
-
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        return Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
         return None
 
 
