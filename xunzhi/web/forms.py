@@ -140,6 +140,20 @@ class OrgForm(forms.Form):
         _bootstrap(self)
 
 
+class OrgEditForm(forms.Form):
+    name = forms.CharField(label="组织名称", max_length=100)
+    kind = forms.ChoiceField(label="类型", choices=OrgKind.choices)
+    member_count = forms.IntegerField(label="党员数", min_value=0)
+    is_leading_body = forms.BooleanField(
+        label="领导班子", required=False, help_text="如县委常委会：其活动计入 F01、F09、F11。"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
 class ReportForm(forms.Form):
     unit = OrgChoiceField(label="被评估单位", queryset=Org.objects.none())
     until = forms.DateField(

@@ -133,6 +133,40 @@ def leader_save(
     return current
 
 
+@transaction.atomic
+def org_update(
+    *,
+    org: Org,
+    name: str,
+    kind: str,
+    member_count: int,
+    is_leading_body: bool,
+    version: int | None,
+    actor_scope: Org | None,
+) -> Org:
+    """Change a unit's name, kind, member count or 领导班子 flag (optimistic locking on
+    ``version``). Its code and place in the tree stay: the import refuses moves too."""
+    if actor_scope is not None and not org.path.startswith(actor_scope.path):
+        raise UserError(f"组织“{org.name}”不在您的管理范围内。")
+    name = (name or "").strip()
+    if not name:
+        raise UserError("组织名称不能为空。")
+    if kind not in OrgKind.values:
+        raise UserError(f"组织类型“{kind}”无效，应为：{'、'.join(OrgKind.values)}。")
+    if member_count < 0:
+        raise UserError("党员数不能为负数。")
+    current = Org.objects.select_for_update().get(pk=org.pk)
+    if version is not None and current.version != version:
+        raise UserError(
+            f"保存失败：该组织信息已被其他用户修改（当前是第 {current.version} 版），请刷新后重试。"
+        )
+    current.name, current.kind, current.member_count = name, kind, member_count
+    current.is_leading_body = is_leading_body
+    current.version += 1
+    current.save(update_fields=["name", "kind", "member_count", "is_leading_body", "version"])
+    return current
+
+
 def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
     """The four demo logins (office, inspector, clerk of the first township, viewer), all with
     the password ``xunzhi-demo``. Returns (username, role label, scope name)."""

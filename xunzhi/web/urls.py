@@ -19,6 +19,7 @@ urlpatterns = [
     path("values/<str:org_code>/<str:period>/", views.values_form, name="values_form"),
     path("orgs/", views.org_tree, name="orgs"),
     path("orgs/new/", views.org_new, name="org_new"),
+    path("orgs/<str:code>/edit/", views.org_edit, name="org_edit"),
     path("orgs/leaders/new/", views.leader_edit, name="leader_new"),
     path("orgs/leaders/<int:pk>/edit/", views.leader_edit, name="leader_edit"),
     path("users/", views.user_list, name="users"),

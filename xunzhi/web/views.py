@@ -703,6 +703,42 @@ def org_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def org_edit(request: HttpRequest, code: str) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.forms import OrgEditForm
+    from xunzhi.web.services import org_update
+
+    org = get_scoped_or_404(Org.objects.all(), request.user, field="", code=code)
+    initial = {
+        "name": org.name,
+        "kind": org.kind,
+        "member_count": org.member_count,
+        "is_leading_body": org.is_leading_body,
+        "version": org.version,
+    }
+    form = OrgEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            saved = org_update(
+                org=org,
+                name=cd["name"],
+                kind=cd["kind"],
+                member_count=cd["member_count"],
+                is_leading_body=cd["is_leading_body"],
+                version=cd.get("version"),
+                actor_scope=user_scope(request.user),
+            )
+            messages.success(request, f"已保存组织“{saved.name}”。")
+            return redirect(f"{reverse('orgs')}?{urlencode({'unit': saved.code})}")
+        except UserError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request, "web/simple_form.html", _ctx(request, form=form, title=f"编辑组织 · {org.code}")
+    )
+
+
+@login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "manage")
     from xunzhi.web.models import Profile
