@@ -108,7 +108,10 @@ class DemoSummary:
             "values": "填报数据",
             "visits": "督导记录",
         }
-        return [f"{labels[k]}：{v:,}" for k, v in self.counts.items() if k in labels]
+        head = (
+            f"演示数据已生成（种子 {self.seed}，规模 {self.scale}，用时 {self.seconds:.1f} 秒）："
+        )
+        return [head, *(f"  {labels[k]}：{v:,}" for k, v in self.counts.items() if k in labels)]
 
 
 @dataclass

@@ -23,9 +23,10 @@ class Command(XunzhiCommand):
     def handle(self, *args, **options):
         call_command("init", stdout=self.stdout)
         if options["reset"] or not Org.objects.exists():
-            call_command(
-                "demo_data", seed=options["seed"], scale="county", reset=True, stdout=self.stdout
-            )
+            from xunzhi.demo.generate import demo_generate
+
+            for line in demo_generate(seed=options["seed"], scale="county").lines():
+                self.stdout.write(line)
         else:
             self.stdout.write("已有数据，跳过演示数据生成（使用 --reset 重新生成）。")
         self._ensure_admin()

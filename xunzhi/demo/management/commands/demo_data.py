@@ -14,18 +14,16 @@ class Command(XunzhiCommand):
         parser.add_argument(
             "--scale", choices=SCALES, default="county", help="规模：county 或 city"
         )
-        parser.add_argument("--reset", action="store_true", help="（兼容参数）总是替换现有数据")
         parser.add_argument("--checksum", action="store_true", help="生成后打印数据校验和")
 
     def handle(self, *args, **options):
+        import io
+
         from django.core.management import call_command
 
-        call_command("init", stdout=open("/dev/null", "w"))  # noqa: SIM115 - quiet, idempotent
+        call_command("init", stdout=io.StringIO())  # quiet and idempotent
         summary = demo_generate(seed=options["seed"], scale=options["scale"])
-        self.stdout.write(
-            f"演示数据已生成（种子 {summary.seed}，规模 {summary.scale}，用时 {summary.seconds:.1f} 秒）："
-        )
         for line in summary.lines():
-            self.stdout.write(f"  {line}")
+            self.stdout.write(line)
         if options["checksum"]:
             self.stdout.write(f"数据校验和：{demo_checksum()}")
