@@ -15,6 +15,17 @@ def make_healthy(county: SmallCounty) -> SmallCounty:
     campaign = county.campaign
     rows = []
     for branch in county.branches:
+        rows.append(
+            Activity(
+                campaign=campaign,
+                org=branch,
+                date=dt.date(2021, 5, 2),
+                type="征求意见",
+                title="入户征求意见",
+                participants=12,
+                tags=",本地特色,",
+            )
+        )
         for n in range(5):
             rows.append(
                 Activity(

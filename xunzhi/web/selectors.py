@@ -107,9 +107,12 @@ def report_figures_cached(
 
 
 def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | None = None) -> list:
-    """The problem rules that fire for ``scope`` (figures service), cached on the data stamp."""
+    """The problem rules that fire for ``scope`` (figures service), in the report's order, each
+    saying whether the report shows it (the report's own choice, ``problems_select``) and why
+    not; cached on the data stamp."""
     from xunzhi.figures.services import rules_evaluate
     from xunzhi.lib.errors import UserError
+    from xunzhi.reports.compose import problems_select
 
     key = f"xz:rules:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
     cache = figure_cache()
@@ -117,18 +120,20 @@ def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | Non
     if fired is None:
         try:
             results = rules_evaluate(campaign=campaign, unit=scope, until=until)
+            shown, omitted = problems_select(results, spec=campaign.spec)
         except UserError:
-            results = []
+            shown, omitted = [], []
         fired = [
             {
                 "code": r.code,
                 "name": r.name,
+                "goal": r.goal,
                 "units_short": r.units_short,
                 "units_total": r.units_total,
-                "sentence": r.sentence,
+                "shown": bool(r.shown),
+                "omitted": r.omitted,
             }
-            for r in results
-            if r.fired
+            for r in [*shown, *omitted]
         ]
         cache.set(key, fired, 3600)
     return fired
