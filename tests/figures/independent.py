@@ -256,7 +256,7 @@ def expected_figures(
     for code, (num, den) in RATIOS.items():
         n, d = values.get(num), values.get(den)
         out[code] = (n / d) if (n is not None and d) else None
-    out["N01"] = [
+    out["N01"] = sorted(
         r[0]
         for r in _all(
             f"""
@@ -268,9 +268,9 @@ def expected_figures(
             """,
             [campaign_id, like, start, cutoff],
         )
-    ][:3]
+    )[:3]
     for code, type_ in (("N02", "学习参观点"), ("N03", "文艺节目")):
-        out[code] = [
+        out[code] = sorted(
             r[0]
             for r in _all(
                 f"""
@@ -280,5 +280,5 @@ def expected_figures(
                 """,
                 [campaign_id, type_],
             )
-        ][:2]
+        )[:2]
     return out

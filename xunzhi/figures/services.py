@@ -132,21 +132,18 @@ def _figure_value(
 
 
 def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
-    """Distinct names (first ``limit`` in order) and the number of source rows, in one query."""
+    """Distinct names (the first ``limit`` by code point, the same on every database) and the
+    number of source rows, in one query."""
     field_name = figure.list_field
     grouped = (
         measure_queryset(figure.measures[0], scope)
         .values(field_name)
         .annotate(_n=Count("pk"))
-        .order_by(field_name)
+        .order_by()
     )
-    names: list[str] = []
-    rows = 0
-    for row in grouped:
-        rows += row["_n"]
-        if row[field_name] and len(names) < figure.limit:
-            names.append(row[field_name])
-    return names, rows
+    counts = {row[field_name]: row["_n"] for row in grouped}
+    names = sorted(name for name in counts if name)[: figure.limit]
+    return names, sum(counts.values())
 
 
 def figures_compute(
