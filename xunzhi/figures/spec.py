@@ -59,7 +59,8 @@ LEVEL_RANK = "level"
 _OWN_LEVEL = "组织{neg}属于被评估单位本级（单位本身、其领导班子和直属部门）"
 
 #: Filters per ledger and the Chinese phrase that describes each in a definition.
-FILTERS: dict[str, dict[str, str]] = {
+#: A phrase with {neg} (不) for false, or a (true, false) pair where 不 would not read.
+FILTERS: dict[str, dict[str, str | tuple[str, str]]] = {
     "activities": {
         "type": "类型为{v}",
         "tags_any": "标签含{v}",
@@ -72,8 +73,8 @@ FILTERS: dict[str, dict[str, str]] = {
     },
     "projects": {
         "field": "重点领域为{v}",
-        "done": "{neg}已完成（以截止日计）",
-        "overdue": "{neg}超过计划完成日期未完成（以截止日计）",
+        "done": ("已完成（以截止日计）", "尚未完成（以截止日计）"),
+        "overdue": ("超过计划完成日期未完成（以截止日计）", "未超期（以截止日计）"),
         "org_leading_body": "责任单位{neg}是被评估单位的领导班子",
         "org_own_level": _OWN_LEVEL,
         "leader_rank_at_least": "领办领导职级在{v}及以上",
@@ -81,8 +82,8 @@ FILTERS: dict[str, dict[str, str]] = {
     "problems": {
         "source": "问题来源为{v}",
         "category": "问题类别为{v}",
-        "rectified": "{neg}已整改（以截止日计）",
-        "overdue": "{neg}超过整改时限未整改（以截止日计）",
+        "rectified": ("已整改（以截止日计）", "尚未整改（以截止日计）"),
+        "overdue": ("超过整改时限未整改（以截止日计）", "未超期（以截止日计）"),
         "org_leading_body": "责任单位{neg}是被评估单位的领导班子",
         "org_own_level": _OWN_LEVEL,
     },
@@ -152,6 +153,8 @@ class Measure:
         parts = [LEDGER_NAMES[self.ledger]]
         for key, value in self.where:
             phrase = FILTERS[self.ledger][key]
+            if isinstance(phrase, tuple):
+                phrase = phrase[0] if value is not False else phrase[1]
             shown = "、".join(value) if isinstance(value, tuple) else str(value)
             if key == "leader_rank_at_least" and value == LEVEL_RANK:
                 shown = f"本级职级（{rank}）" if rank else "本级职级"

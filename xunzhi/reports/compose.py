@@ -386,6 +386,11 @@ def _number(value: Any, percent: bool) -> str:
     return figure_display(Decimal(str(value)), "%" if percent else "exact")
 
 
+def _joined(names: list[str]) -> str:
+    """甲, 甲和乙, 甲、乙和丙."""
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + "和" + names[-1]
+
+
 def examples_text(names: list[str], short: int, total: int) -> str:
     """The short units a sentence names: 如甲、乙、丙等 (some of them), 为甲和乙 (all of them),
     以甲、乙、丙较为突出 (every measured unit is short: the worst ones)."""
@@ -395,9 +400,7 @@ def examples_text(names: list[str], short: int, total: int) -> str:
         if short == total:
             return "以" + "、".join(names) + "较为突出"
         return "如" + "、".join(names) + "等"
-    if len(names) == 1:
-        return "为" + names[0]
-    return "为" + "、".join(names[:-1]) + "和" + names[-1]
+    return "为" + _joined(names)
 
 
 def rule_context(result: RuleResult, base: dict[str, Any]) -> dict[str, Any]:
@@ -411,6 +414,7 @@ def rule_context(result: RuleResult, base: dict[str, Any]) -> dict[str, Any]:
         value = result.units[0].measures.get(first.label)
     names = [u.label or u.name for u in result.examples]
     everyone = result.units_short == result.units_total and result.units_short > 1
+    named_all = bool(names) and len(names) == result.units_short
     return {
         **base,
         "units": result.units_short,
@@ -429,6 +433,7 @@ def rule_context(result: RuleResult, base: dict[str, Any]) -> dict[str, Any]:
         "extent": f"{'全部' if everyone else ''}{result.units_short}个{result.unit_word}",
         "examples": names,
         "examples_text": examples_text(names, result.units_short, result.units_total),
+        "who": _joined(names) if named_all else f"{result.units_short}个{result.unit_word}",
         "some": "个别" if result.units_short == 1 else "一些",
         "part": "个别" if result.units_short == 1 else "部分",
     }
