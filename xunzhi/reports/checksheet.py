@@ -81,7 +81,8 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
     figures = composed.figures
     ws.append(
         [
-            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 {figures.cutoff.isoformat()}）"
+            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 "
+            f"{figures.cutoff.isoformat()}；层级：{figures.level.name if figures.level else ''}）"
         ]
     )
     _header(ws, FIGURE_HEADERS)

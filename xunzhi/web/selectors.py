@@ -73,7 +73,11 @@ def report_figures_cached(
     (figures service, computed twice, cached on the data stamp)."""
     from xunzhi.figures.services import figures_compute
 
-    key = f"xz:figs:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    # the campaign file's digest: figure names and definitions change when it is reloaded
+    key = (
+        f"xz:figs:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
+        f"{stamp or data_stamp()}"
+    )
     cache = figure_cache()
     rows = cache.get(key)
     if rows is not None:
@@ -114,7 +118,10 @@ def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | Non
     from xunzhi.lib.errors import UserError
     from xunzhi.reports.compose import problems_select
 
-    key = f"xz:rules:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    key = (
+        f"xz:rules:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
+        f"{stamp or data_stamp()}"
+    )
     cache = figure_cache()
     fired = cache.get(key)
     if fired is None:
