@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from tests.figures.healthy import LAST_PERIOD_END, make_healthy, set_setting
+from tests.figures.healthy import LAST_PERIOD_END, late_project, make_healthy, set_setting
 from xunzhi.figures.services import rules_evaluate
-from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
+from xunzhi.ledgers.models import Activity, Problem, ReportedValue
 
 RULES = (
     "学习研讨不深",
@@ -80,14 +80,7 @@ def test_seminar_minimum_is_prorated_before_the_campaign_ends(healthy):
 
 def test_a_threshold_of_zero_is_not_prorated_up(healthy):
     """A count of overdue things must stay '> 0' at any cut-off (not become '> 1')."""
-    Project.objects.create(
-        campaign=healthy.campaign,
-        org=healthy.branches[0],
-        name="迟到项目",
-        field="教育",
-        planned_date=dt.date(2021, 5, 1),
-        status="推进中",
-    )
+    late_project(healthy, planned=dt.date(2021, 5, 1))
     june = results(healthy, until=dt.date(2021, 6, 30))["办实事超期"]
     assert june.thresholds == {"超期项目数": 0} and june.fired
 
@@ -104,14 +97,7 @@ def test_features_fire_when_a_unit_has_few_tagged_activities(healthy):
 
 def test_overdue_projects_fire_only_when_due_by_the_cut_off(healthy):
     west = healthy.townships[1]
-    Project.objects.create(
-        campaign=healthy.campaign,
-        org=healthy.branches[2],
-        name="迟到项目",
-        field="教育",
-        planned_date=dt.date(2021, 7, 1),
-        status="推进中",
-    )
+    late_project(healthy, planned=dt.date(2021, 7, 1), org=healthy.branches[2])
     rule = results(healthy)["办实事超期"]
     assert rule.fired and [u.code for u in rule.short_units] == [west.code]
     assert rule.short_units[0].measures["超期项目数"] == 1

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import build_small_city
-from tests.figures.healthy import make_healthy
+from tests.figures.healthy import late_project, make_healthy
 from tests.figures.ledger_fill import fill
 from tests.reports.test_report import set_report
 from xunzhi.ledgers.models import Activity, Project, ReportedValue
@@ -211,14 +211,7 @@ def test_judgements_follow_the_data(county):
     text = text_of(healthy.campaign, healthy.county)
     assert "达到了学党史、悟思想、办实事、开新局的目的" in text
     assert "较好地完成了各项工作任务" in text
-    Project.objects.create(
-        campaign=healthy.campaign,
-        org=healthy.branches[0],
-        name="迟到项目",
-        field="教育",
-        planned_date=dt.date(2021, 7, 1),
-        status="推进中",
-    )
+    late_project(healthy, planned=dt.date(2021, 7, 1))
     text = text_of(healthy.campaign, healthy.county)
     assert "达到了学党史" not in text and "较好地完成了各项工作任务" not in text
     assert "取得明显成效" in text

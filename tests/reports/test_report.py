@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.figures.healthy import make_healthy
+from tests.figures.healthy import make_healthy, set_config
 from tests.figures.ledger_fill import fill
 from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
 from xunzhi.reports.compose import (
@@ -203,13 +203,7 @@ def test_problem_count_and_order_are_campaign_settings(county):
 
 def set_report(campaign, **values) -> None:
     """Change [report] settings in the stored copy of the campaign file."""
-    config = dict(campaign.config)
-    config["report"] = {**config.get("report", {}), **values}
-    campaign.config = config
-    campaign.save(update_fields=["config"])
-    for cached in ("_spec", "_figure_spec"):
-        if hasattr(campaign, cached):
-            delattr(campaign, cached)
+    set_config(campaign, "report", **values)
 
 
 def _part(doc: ReportDocument, heading: str) -> str:

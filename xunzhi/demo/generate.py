@@ -930,26 +930,20 @@ class _CityFiller:
             Resource(campaign=self.campaign, org=self.city.org, type="学习参观点", name=site)
             for site in sites
         ]
-        for i in range(rng.randint(20, 30)):
-            resources.append(
+        for type_, pattern, low, high in (
+            ("重点项目", "市级重点项目{:02d}号", 20, 30),
+            ("重点项目指挥部", "市级重点项目指挥部{:02d}", 8, 12),
+        ):
+            resources += [
                 Resource(
                     campaign=self.campaign,
                     org=self.city.org,
-                    type="重点项目",
-                    name=f"市级重点项目{i + 1:02d}号",
+                    type=type_,
+                    name=pattern.format(i + 1),
                     leader=rng.choice(saved),
                 )
-            )
-        for i in range(rng.randint(8, 12)):
-            resources.append(
-                Resource(
-                    campaign=self.campaign,
-                    org=self.city.org,
-                    type="重点项目指挥部",
-                    name=f"市级重点项目指挥部{i + 1:02d}",
-                    leader=rng.choice(saved),
-                )
-            )
+                for i in range(rng.randint(low, high))
+            ]
         Resource.objects.bulk_create(resources, batch_size=BATCH)
         projects = []
         for i in range(rng.randint(20, 30)):
