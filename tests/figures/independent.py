@@ -116,7 +116,8 @@ def expected_figures(
           SUM(CASE WHEN a.type = '志愿服务' THEN 1 ELSE 0 END),
           SUM(CASE WHEN a.type = '志愿服务' THEN a.beneficiaries ELSE 0 END),
           SUM(CASE WHEN a.type = '文艺演出' THEN 1 ELSE 0 END),
-          SUM(CASE WHEN a.type = '文艺演出' THEN a.participants ELSE 0 END)
+          SUM(CASE WHEN a.type = '文艺演出' THEN a.participants ELSE 0 END),
+          SUM(CASE WHEN a.type = '专题组织生活会' AND o.id IN ({lead_in}) THEN 1 ELSE 0 END)
         FROM ledgers_activity a
         JOIN organisations_org o ON o.id = a.org_id
         LEFT JOIN organisations_leader l ON l.id = a.leader_id
@@ -224,6 +225,7 @@ def expected_figures(
         "F09": act[4],
         "F10": _num(own_latest[1]) if own_latest[0] else None,
         "F11": act[5],
+        "F12m": act[16],
         "F12": int(prob.get("组织查摆", 0)),
         "F13": int(prob.get("个人查摆", 0)),
         "F14": rcount("学习公众号"),
