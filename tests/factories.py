@@ -29,15 +29,18 @@ def add(parent: Org, **fields) -> Org:
     return Org.objects.add_child(parent, fields)
 
 
-def build_small_county(campaign, *, prefix: str = "T") -> SmallCounty:
-    """测试县: 县委常委会, two townships with two branches each, one department with one branch."""
-    county = Org.objects.add_root(
-        dict(code=f"{prefix}00", name="测试县", kind=OrgKind.COUNTY, member_count=0)
-    )
+def build_small_county(
+    campaign, *, prefix: str = "T", parent: Org | None = None, name: str = "测试县"
+) -> SmallCounty:
+    """测试县: 县委常委会, two townships with two branches each, one department with one branch
+    (under ``parent`` when given: a county of a city)."""
+    fields = dict(code=f"{prefix}00", name=name, kind=OrgKind.COUNTY, member_count=0)
+    county = add(parent, **fields) if parent is not None else Org.objects.add_root(fields)
+    short = name.removesuffix("县")
     leading = add(
         county,
         code=f"{prefix}01",
-        name="测试县委常委会",
+        name=f"{short}县委常委会",
         kind=OrgKind.COMMITTEE,
         member_count=11,
         is_leading_body=True,
@@ -48,7 +51,7 @@ def build_small_county(campaign, *, prefix: str = "T") -> SmallCounty:
         town = add(
             county,
             code=f"{prefix}1{t}",
-            name=f"测试{'东西'[t - 1]}镇",
+            name=f"{short}{'东西'[t - 1]}镇",
             kind=OrgKind.TOWNSHIP,
             member_count=0,
         )
@@ -59,20 +62,20 @@ def build_small_county(campaign, *, prefix: str = "T") -> SmallCounty:
                 add(
                     town,
                     code=f"{prefix}1{t}{b}",
-                    name=f"测试{'东西'[t - 1]}镇第{b}村党支部",
+                    name=f"{short}{'东西'[t - 1]}镇第{b}村党支部",
                     kind=OrgKind.BRANCH,
                     member_count=20 + b,
                 )
             )
     county.refresh_from_db()
-    dept = add(county, code=f"{prefix}21", name="测试县教育局", kind=OrgKind.DEPARTMENT)
+    dept = add(county, code=f"{prefix}21", name=f"{short}县教育局", kind=OrgKind.DEPARTMENT)
     result.departments.append(dept)
     dept.refresh_from_db()
     result.branches.append(
         add(
             dept,
             code=f"{prefix}211",
-            name="测试县教育局机关党支部",
+            name=f"{short}县教育局机关党支部",
             kind=OrgKind.BRANCH,
             member_count=30,
         )
@@ -85,6 +88,49 @@ def build_small_county(campaign, *, prefix: str = "T") -> SmallCounty:
         for i in (1, 2)
     ]
     return result
+
+
+@dataclass
+class SmallCity:
+    campaign: object
+    city: Org
+    leading_body: Org
+    counties: list[SmallCounty]
+    secretary: Leader
+    members: list[Leader]
+
+
+def build_small_city(campaign) -> SmallCity:
+    """测试市: 市委常委会 (its 领导班子, 厅局级 leaders) and two small counties, 甲县 and 乙县."""
+    city = Org.objects.add_root(dict(code="M00", name="测试市", kind=OrgKind.CITY))
+    leading = add(
+        city,
+        code="M01",
+        name="测试市委常委会",
+        kind=OrgKind.COMMITTEE,
+        member_count=11,
+        is_leading_body=True,
+    )
+    counties = [
+        build_small_county(campaign, prefix=prefix, parent=city, name=name)
+        for prefix, name in (("A", "甲县"), ("B", "乙县"))
+    ]
+    secretary = Leader.objects.create(
+        name="市委书记甲", org=leading, title="市委书记", rank=Rank.BUREAU, is_principal=True
+    )
+    members = [
+        Leader.objects.create(name=f"常委{i}", org=leading, title="市委常委", rank=Rank.BUREAU)
+        for i in (1, 2)
+    ]
+    city.refresh_from_db()
+    return SmallCity(
+        campaign=campaign,
+        city=city,
+        leading_body=leading,
+        counties=counties,
+        secretary=secretary,
+        members=members,
+    )
 
 
 def day(month: int, d: int = 1, year: int = 2021) -> dt.date:

@@ -15,6 +15,17 @@ def make_healthy(county: SmallCounty) -> SmallCounty:
     campaign = county.campaign
     rows = []
     for branch in county.branches:
+        rows.append(
+            Activity(
+                campaign=campaign,
+                org=branch,
+                date=dt.date(2021, 5, 2),
+                type="征求意见",
+                title="入户征求意见",
+                participants=12,
+                tags=",本地特色,",
+            )
+        )
         for n in range(5):
             rows.append(
                 Activity(
@@ -74,10 +85,27 @@ def make_healthy(county: SmallCounty) -> SmallCounty:
 
 def set_setting(campaign, **values) -> None:
     """Change campaign settings (thresholds) in the stored copy of the campaign file."""
+    set_config(campaign, "settings", **values)
+
+
+def set_config(campaign, table: str, **values) -> None:
+    """Change entries of one table ([settings], [report]) of the stored campaign file."""
     config = dict(campaign.config)
-    config["settings"] = {**config.get("settings", {}), **values}
+    config[table] = {**config.get(table, {}), **values}
     campaign.config = config
     campaign.save(update_fields=["config"])
     for cached in ("_spec", "_figure_spec"):
         if hasattr(campaign, cached):
             delattr(campaign, cached)
+
+
+def late_project(county: SmallCounty, *, planned: dt.date, org=None) -> Project:
+    """A project still under way, planned for ``planned`` (late from the day after)."""
+    return Project.objects.create(
+        campaign=county.campaign,
+        org=org or county.branches[0],
+        name=f"迟到项目{planned.isoformat()}",
+        field="教育",
+        planned_date=planned,
+        status="推进中",
+    )

@@ -94,15 +94,15 @@ def test_feature_rule_against_sql(demo):
 def test_demo_report_composes_and_names_the_extent(demo):
     campaign, root = demo
     composed = report_compose(evaluation=evaluation_for(campaign=campaign, unit=root))
-    fired = [r for r in composed.rules if r.fired][:4]
+    fired = [r for r in composed.rules if r.fired]
     assert fired, "the demo county is built with weak units"
     text = composed.document.text
-    for rule in fired:
-        assert rule.sentence and rule.sentence in text
+    for rule in fired:  # shown in the report, or composed and listed as left out
+        assert rule.sentence and (rule.sentence in text) == bool(rule.shown)
     for figure in composed.figures:
-        if figure.text and figure.kind != "list":
+        if figure and figure.kind != "list":  # present and not zero
             assert any(
                 run.figure == figure.code and run.text == figure.text
                 for block in composed.document.blocks
                 for run in block.runs
-            ) or figure.code in {"F24c", "F24p"}, figure.code
+            ) or figure.code in {"F24c", "F24p", "F24o", "F24u", "P02"}, figure.code

@@ -1,4 +1,5 @@
-"""Each of the six rules of report-rules.md, firing and not firing, on a county built to be healthy."""
+"""Each rule of the campaign file, firing and not firing, on a county built to be healthy; what
+each measures at every level of the tree, and how thresholds follow the cut-off."""
 
 from __future__ import annotations
 
@@ -6,16 +7,25 @@ import datetime as dt
 
 import pytest
 
-from tests.figures.healthy import LAST_PERIOD_END, make_healthy, set_setting
+from tests.figures.healthy import LAST_PERIOD_END, late_project, make_healthy, set_setting
 from xunzhi.figures.services import rules_evaluate
-from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
+from xunzhi.ledgers.models import Activity, Problem, ReportedValue
 
-RULES = ("学习研讨不深", "特色不浓", "办实事成效", "总结不足", "整改超期", "填报不及时")
+RULES = (
+    "学习研讨不深",
+    "特色不浓",
+    "整改超期",
+    "办实事超期",
+    "征求意见不足",
+    "总结不足",
+    "填报不及时",
+)
 
 
-def results(county, until=None):
+def results(county, until=None, unit=None):
     return {
-        r.code: r for r in rules_evaluate(campaign=county.campaign, unit=county.county, until=until)
+        r.code: r
+        for r in rules_evaluate(campaign=county.campaign, unit=unit or county.county, until=until)
     }
 
 
@@ -24,13 +34,14 @@ def healthy(county):
     return make_healthy(county)
 
 
-def test_all_six_rules_are_defined_and_none_fires_on_a_healthy_county(healthy):
+def test_every_rule_is_defined_and_none_fires_on_a_healthy_county(healthy):
     got = results(healthy)
-    assert set(RULES) <= set(got)
+    assert list(got) == list(RULES)  # the campaign file's order
     assert [code for code, r in got.items() if r.fired] == []
     assert got["学习研讨不深"].units_total == len(healthy.branches)
-    assert got["特色不浓"].units_total == len(healthy.townships) + len(healthy.departments)
-    assert got["总结不足"].units_total == 1
+    sub = len(healthy.townships) + len(healthy.departments)  # 乡镇和部门, not the 常委会
+    for code in ("特色不浓", "整改超期", "办实事超期", "总结不足"):
+        assert got[code].units_total == sub, code
 
 
 def test_seminars_fire_when_enough_branches_fall_short(healthy):
@@ -67,6 +78,13 @@ def test_seminar_minimum_is_prorated_before_the_campaign_ends(healthy):
     assert results(healthy)["学习研讨不深"].fired  # 2 < 4 over the whole campaign
 
 
+def test_a_threshold_of_zero_is_not_prorated_up(healthy):
+    """A count of overdue things must stay '> 0' at any cut-off (not become '> 1')."""
+    late_project(healthy, planned=dt.date(2021, 5, 1))
+    june = results(healthy, until=dt.date(2021, 6, 30))["办实事超期"]
+    assert june.thresholds == {"超期项目数": 0} and june.fired
+
+
 def test_features_fire_when_a_unit_has_few_tagged_activities(healthy):
     east = healthy.townships[0]
     Activity.objects.filter(org__path__startswith=east.path).update(tags="")
@@ -74,36 +92,34 @@ def test_features_fire_when_a_unit_has_few_tagged_activities(healthy):
     assert rule.fired and rule.units_short == 1
     assert rule.short_units[0].code == east.code
     assert rule.short_units[0].measures["特色活动占比"] == 0
+    assert (rule.unit_word, rule.base_word) == ("乡镇", "乡镇和部门")
 
 
-def test_projects_rule_fires_on_unfinished_overdue_or_no_consultation(healthy):
-    dept = healthy.departments[0]
-    Activity.objects.filter(org=dept, type="征求意见").delete()
-    rule = results(healthy)["办实事成效"]
-    assert rule.fired and [u.code for u in rule.short_units] == [dept.code]
-    assert rule.short_units[0].measures["征求意见活动次数"] == 0
-
-
-def test_projects_rule_overdue_project(healthy):
+def test_overdue_projects_fire_only_when_due_by_the_cut_off(healthy):
     west = healthy.townships[1]
-    Project.objects.create(
-        campaign=healthy.campaign,
-        org=healthy.branches[2],
-        name="迟到项目",
-        field="教育",
-        planned_date=dt.date(2021, 7, 1),
-        status="推进中",
-    )
-    rule = results(healthy)["办实事成效"]
+    late_project(healthy, planned=dt.date(2021, 7, 1), org=healthy.branches[2])
+    rule = results(healthy)["办实事超期"]
     assert rule.fired and [u.code for u in rule.short_units] == [west.code]
-    measures = rule.short_units[0].measures
-    assert measures["超期项目数"] == 1 and measures["项目完成率"] == 0.5
+    assert rule.short_units[0].measures["超期项目数"] == 1
+    # planned for July: on 30 June it is not late, so nothing is flagged (not "unfinished")
+    assert not results(healthy, until=dt.date(2021, 6, 30))["办实事超期"].fired
 
 
-def test_summary_rule_fires_county_wide(healthy):
-    Activity.objects.filter(type="经验总结").delete()
+def test_units_without_consultation_are_their_own_rule(healthy):
+    branch = healthy.branches[3]
+    Activity.objects.filter(org=branch, type="征求意见").delete()
+    got = results(healthy)
+    assert got["征求意见不足"].fired
+    assert [u.code for u in got["征求意见不足"].short_units] == [branch.code]
+    assert not got["办实事超期"].fired  # a different condition, a different rule
+
+
+def test_summary_rule_measures_each_unit_not_the_county(healthy):
+    dept = healthy.departments[0]
+    Activity.objects.filter(org=dept, type="经验总结").delete()
     rule = results(healthy)["总结不足"]
-    assert rule.fired and rule.units_short == 1
+    assert rule.fired and [u.code for u in rule.short_units] == [dept.code]
+    assert rule.short_units[0].measures["经验总结占活动比例"] == 0
 
 
 def test_overdue_problems_fire_and_rectified_ones_do_not(healthy):
@@ -119,7 +135,8 @@ def test_overdue_problems_fire_and_rectified_ones_do_not(healthy):
     assert not results(healthy)["整改超期"].fired
     Problem.objects.create(description="超期", deadline=dt.date(2021, 5, 1), **common)
     rule = results(healthy)["整改超期"]
-    assert rule.fired and rule.units[0].measures["超期未整改问题数"] == 1
+    assert rule.fired and rule.short_units[0].measures["超期未整改问题数"] == 1
+    assert rule.short_units[0].code == healthy.townships[0].code  # the township it lies in
     # as of 2021-04-30 the deadline had not passed yet
     assert not results(healthy, until=dt.date(2021, 4, 30))["整改超期"].fired
 
@@ -131,10 +148,29 @@ def test_late_reporting_fires_when_a_unit_misses_the_last_period(healthy):
     assert rule.fired and [u.code for u in rule.short_units] == [east.code]
 
 
-def test_fired_rules_come_strongest_first(healthy):
-    Activity.objects.filter(type="经验总结").delete()  # weight 0.5, share 1
-    for branch in healthy.branches[:3]:  # weight 1.0, share 3/5
-        Activity.objects.filter(org=branch, type="专题学习研讨").delete()
-    fired = [r for r in rules_evaluate(campaign=healthy.campaign, unit=healthy.county) if r.fired]
-    assert [r.code for r in fired] == ["学习研讨不深", "总结不足"]
-    assert fired[0].strength == pytest.approx(0.6)
+def test_a_township_report_measures_its_branches_never_itself(healthy):
+    """Rules of a township's report measure the units below it: its Party branches (level
+    'sub'), never the township itself as one of '部分单位'."""
+    east = healthy.townships[0]
+    ReportedValue.objects.filter(org=east, period_end=LAST_PERIOD_END).delete()
+    Activity.objects.filter(org__path__startswith=east.path).update(tags="")
+    got = results(healthy, unit=east)
+    assert got["填报不及时"].units_total == 0 and not got["填报不及时"].fired
+    features = got["特色不浓"]
+    assert features.units_total == 2 and features.units_short == 2  # its two branches
+    assert features.unit_word == "基层党组织"
+    assert {u.kind for u in features.units} == {"党支部"}
+
+
+def test_examples_are_the_worst_units_first(healthy):
+    first, second = healthy.branches[0], healthy.branches[2]  # one in each township
+    first.name = "红星村党支部"
+    first.save()
+    Activity.objects.filter(org=first, type="专题学习研讨").delete()
+    Activity.objects.filter(org=second, type="专题学习研讨").exclude(title="研讨0").delete()
+    rule = results(healthy)["学习研讨不深"]
+    assert [u.code for u in rule.examples] == [first.code, second.code]  # 0 before 1
+    # named with the township they lie in, as a county report prints them
+    assert rule.examples[0].label == "测试东镇红星村党支部"
+    assert rule.examples[1].label == second.name  # already says where it lies
+    assert rule.zero_units() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.figures.healthy import make_healthy
+from tests.figures.healthy import make_healthy, set_config
 from tests.figures.ledger_fill import fill
 from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
 from xunzhi.reports.compose import (
@@ -48,11 +49,13 @@ def test_full_report_has_the_reference_shape_and_figures_as_runs(filled):
     headings = [b.text for b in doc.blocks if b.kind == "heading1"]
     assert headings == ["一、取得的成效", "二、主要的做法", "三、存在的问题", "四、工作建议"]
     text = doc.text
-    assert "市委第三巡回指导组于3月17日入驻测试县" in text
-    assert "某市委党史学习教育办" in text
+    # dated after the campaign (no sign date: its end), so the 2021 arrival names its year
+    assert "市委第三巡回指导组于2021年3月17日入驻测试县" in text
+    assert "某市委党史学习教育办" in text and doc.blocks[1].text == "某市委党史学习教育领导小组："
     # the slips of the reference are corrected
     assert "习近平时代" not in text and text.count("习近平新时代中国特色社会主义思想") >= 3
-    assert "不断及其" not in text and "不断加强信仰信念的历练" in text
+    template = Path(composed.figures.campaign.spec.template_path).read_text(encoding="utf-8")
+    assert "不断及其" not in text and "不断加强信仰信念的历练" in template
     assert "“主动上门服务”，让" in text
     # every printed figure is a run carrying its code, with the figure's own text
     runs = {r.figure: r.text for b in doc.blocks for r in b.runs if r.figure}
@@ -63,11 +66,14 @@ def test_full_report_has_the_reference_shape_and_figures_as_runs(filled):
 
 def test_projects_clause_all_done_versus_partly_done(healthy_county):
     county = healthy_county
-    assert "目前全部完成" in text_of(county)
+    assert "目前已全部完成" in text_of(county)
     Project.objects.filter(org=county.townships[0]).update(status="推进中", done_date=None)
     text = text_of(county)
-    assert "目前全部完成" not in text
-    assert "集中梳理3件为群众办实事实践项目，已完成2件，完成率66.7%。" in text
+    assert "全部完成" not in text
+    assert "集中梳理3件为群众办实事实践项目，已完成2件，完成率67%。" in text
+    # before the campaign's end the clause says as of when
+    june = text_of(county, until=dt.date(2021, 9, 30))
+    assert "集中梳理3件为群众办实事实践项目，截至9月30日已完成2件，完成率67%。" in june
 
 
 def test_zero_and_missing_figures_drop_their_clauses(healthy_county):
@@ -77,11 +83,10 @@ def test_zero_and_missing_figures_drop_their_clauses(healthy_county):
     assert "先后召开县委常委会会议" not in text
     assert "县委常委会注重带头，第一时间传达学习" in text
     assert "调研课题" not in text and "网上可办率" not in text
-    assert "提升“互联网+政务服务”服务质量。" in text
-    assert "抽调了“一办四组”骨干力量集中办公" not in text  # F10 reported (3 per unit)
-    assert "抽调了“一办四组”9名骨干力量集中办公" in text
-    for zero in ("0个", "0场", "0次", "0件", "0%"):
-        assert zero not in text.replace("100", "")
+    assert "在优化政务服务方面" not in text  # no rate reported: no claim about them either
+    # F10 is the county's own task force: its department's report (3), not the townships'
+    assert "成立了以县委书记为组长的领导小组，抽调了3名骨干力量集中办公" in text
+    assert not re.search(r"(?<![\d.])0(?:个|场|次|件|名|%)", text)
 
 
 def test_ratio_with_zero_denominator_is_dropped(healthy_county):
@@ -97,7 +102,7 @@ def test_ratio_with_zero_denominator_is_dropped(healthy_county):
         )
     assert "网上可办率" not in text_of(county)
     ReportedValue.objects.filter(item="依申请政务服务事项数").update(value=Decimal(8))
-    assert "目前依申请政务服务事项网上可办率达62.5%。" in text_of(county)
+    assert "目前依申请政务服务事项网上可办率达63%，将“坐等服务”" in text_of(county)
 
 
 def test_strategies_sentence_only_when_set(healthy_county):
@@ -111,8 +116,8 @@ def test_strategies_sentence_only_when_set(healthy_county):
 
 def test_lecture_places_come_from_data_else_from_settings(healthy_county):
     county = healthy_county
-    assert "带头深入基层单位开展宣讲" in text_of(county)
-    assert "带头深入红星村等基层单位" in text_of(county, lecture_places="红星村")
+    assert "带头深入" not in text_of(county)  # no lecture on record, none claimed
+    assert "县委主要领导带头深入红星村等基层单位" in text_of(county, lecture_places="红星村")
     Activity.objects.create(
         campaign=county.campaign,
         org=county.leading_body,
@@ -131,7 +136,12 @@ def test_no_rule_fired_says_something_true(healthy_county):
     part3 = _part(composed.document, "三、存在的问题")
     assert "各项评估规则均未发现明显短板" in part3
     assert "一是" not in part3
-    assert "五是抓好问题整改落实" not in composed.document.text
+    part4 = _part(composed.document, "四、工作建议")
+    # the four standing suggestions, each once
+    for title in ("持续强化理论武装", "建立常态长效机制", "持续弘扬优良作风", "持续激励担当作为"):
+        assert part4.count(title) == 1, title
+    assert "四是持续激励担当作为" in part4 and "五是" not in part4
+    assert part4.count("长效机制") == 2  # its title and its sentence, in one point only
 
 
 def test_fired_rules_fill_problems_and_suggestions(healthy_county):
@@ -146,25 +156,54 @@ def test_fired_rules_fill_problems_and_suggestions(healthy_county):
     )
     composed = compose(county)
     part3 = _part(composed.document, "三、存在的问题")
-    assert "一是问题整改推进不够有力，尚有1个问题超期未完成整改；" in part3
-    assert "二是部分单位在开展学习教育活动中，动态活动开展得多、经验总结得少" in part3
-    assert "经验总结得少，尚未形成经验总结材料，" in part3  # no "仅占0%"
+    # goal order: 学史崇德 (rectification) before 学史力行 (summaries)
+    assert (
+        "一是问题整改推进不够有力，全县查摆和发现的1个问题中，尚有1个超过整改时限未完成整改，"
+        "涉及1个乡镇，为测试东镇；" in part3
+    )
+    assert (
+        "二是全县乡镇和部门普遍存在动态活动开展得多、经验总结得少的情况，3个乡镇和部门的经验总结"
+        "均不足其活动（不含网络学习）的1%，在形成解决问题长效工作机制方面有待进一步提升。" in part3
+    )
     part4 = _part(composed.document, "四、工作建议")
-    assert "五是抓好问题整改落实。针对评估发现的问题，对超期未整改的1个问题逐项督办" in part4
+    assert "一是抓实问题整改。对超过整改时限的1个问题逐项明确责任人和整改时限" in part4
+    assert "二是注重总结提炼经验。督促全县乡镇和部门及时总结提炼" in part4  # all of them
+    # the standing points the problems already cover are left out, the others follow
+    assert "三是持续强化理论武装" in part4 and "四是持续激励担当作为" in part4
+    assert "建立常态长效机制" not in part4 and "持续弘扬优良作风" not in part4
+    assert part4.count("长效") == 1
 
 
-def test_at_most_four_problems(county):
-    fill(county)  # the random county fires four rules; no 经验总结 makes a fifth
+def test_problem_count_and_order_are_campaign_settings(county):
+    fill(county)  # the random county fires several rules
     Activity.objects.filter(type="经验总结").delete()
     composed = compose(county)
     fired = [r for r in composed.rules if r.fired]
     assert len(fired) >= 5
+    shown = [r for r in fired if r.shown]
+    left_out = [r for r in fired if r.shown is False]
+    assert len(shown) == 4 and len(left_out) == len(fired) - 4
+    goals = list(county.campaign.spec.goals)
+    order = [goals.index(r.goal) if r.goal else len(goals) for r in shown]
+    assert order == sorted(order)  # the campaign's goal order
     part3 = _part(composed.document, "三、存在的问题")
     assert "四是" in part3 and "五是" not in part3
-    shown = [r for r in fired[:4]]
     for rule in shown:
         assert rule.sentence in part3
-    assert fired[4].sentence == ""  # not composed, not shown
+    for rule in left_out:  # composed all the same, and said why it is not in the report
+        assert rule.sentence and rule.sentence not in part3
+        assert rule.omitted == "超出报告所列问题条数（4条）"
+    set_report(county.campaign, problems_max=2, problems_order=[left_out[0].code])
+    composed = compose(county)
+    shown_now = [r for r in composed.rules if r.shown]
+    assert len(shown_now) == 2
+    first = next(r for r in shown_now if r.code == left_out[0].code)
+    assert f"一是{first.sentence}；" in _part(composed.document, "三、存在的问题")
+
+
+def set_report(campaign, **values) -> None:
+    """Change [report] settings in the stored copy of the campaign file."""
+    set_config(campaign, "report", **values)
 
 
 def _part(doc: ReportDocument, heading: str) -> str:
@@ -196,7 +235,17 @@ def _part(doc: ReportDocument, heading: str) -> str:
 def test_self_check_fails_loudly(text, label):
     doc = ReportDocument(title="t", blocks=[Block("body", [Run(text)])])
     with pytest.raises(ReportCheckError, match=label):
+        document_check(doc, units=("支", "个"))
+
+
+def test_self_check_refuses_six_digit_numbers_and_zero_figure_runs():
+    doc = ReportDocument(title="t", blocks=[Block("body", [Run("受众540000余人")])])
+    with pytest.raises(ReportCheckError, match="六位以上的数字"):
         document_check(doc)
+    doc = ReportDocument(title="t", blocks=[Block("body", [Run("0", figure="R1"), Run("回")])])
+    document_check(doc)  # "回" is no measure word of this campaign, and R1 is not zero
+    with pytest.raises(ReportCheckError, match="数据项 R1 为零"):
+        document_check(doc, zero_codes={"R1"})
 
 
 def test_self_check_accepts_clean_text():
@@ -296,7 +345,7 @@ def test_demo_report_is_written_into_the_folder(filled, tmp_path):
     assert Path(version.docx_path) == tmp_path / "测试县评估报告.docx"
     assert Path(version.check_sheet_path) == tmp_path / "测试县数据核对表.xlsx"
     body = "\n".join(p.text for p in Document(version.docx_path).paragraphs)
-    assert "市委第三巡回指导组于3月17日入驻测试县" in body
+    assert "市委第三巡回指导组于2021年3月17日入驻测试县" in body
     assert "2022年1月10日" in body
     # stored settings win over the demo defaults on the next run
     evaluation = version.evaluation

@@ -55,7 +55,8 @@ def test_report_docx_with_check_sheet_and_settings(filled, tmp_path):
     june = figures_compute(campaign=filled.campaign, unit=filled.county, until=dt.date(2021, 6, 30))
     assert "市委第三巡回指导组于3月17日入驻测试县" in body
     assert f"专题学习研讨{june['F02'].text}场次" in body
-    assert "2021年6月30日" in body  # the sign date defaults to the cut-off
+    # no 成文日期: the cut-off plus [report].date_after_days (10), never a fixed date
+    assert body.rstrip().endswith("2021年7月10日")
     assert "截至6月30日，在职党员进社区认领岗位" in body
     sheet = load_workbook(tmp_path / "c.xlsx")["数据项"]
     assert "截至 2021-06-30" in sheet["A1"].value

@@ -125,3 +125,40 @@ def test_version_without_html_is_previewed_from_the_data(clients, county, record
     assert "重新排版" in page and 'class="figure"' in page
     response = clients["office"].get(reverse("report_download", args=[version.pk, "docx"]))
     assert response.status_code == 200
+
+
+def test_dashboard_labels_follow_the_units_level(clients, county, records):
+    """The dashboard names a figure with the words of the unit it shows (one vocabulary for the
+    report and the dashboard): a township's own 党委班子, never the county's 常委班子."""
+    town = county.townships[0]
+    page = clients["office"].get(reverse("dashboard") + f"?unit={town.code}").content.decode()
+    figures = page[page.index("报告数据（较上月末）") :]  # the unit picker lists every unit
+    assert "镇党委班子专题学习研讨" in figures and "镇党委会议" in figures
+    assert "县委常委" not in figures and "县处级" not in figures
+    page = clients["office"].get(reverse("dashboard")).content.decode()
+    assert "县委常委班子专题学习研讨" in page and "县处级以上领导领办办实事项目" in page
+
+
+def test_dashboard_and_rule_page_list_fired_rules_the_report_leaves_out(clients, county):
+    from tests.figures.ledger_fill import fill
+    from tests.reports.test_report import set_report
+    from xunzhi.figures.services import rules_evaluate
+
+    fill(county)
+    set_report(county.campaign, problems_max=1)
+    fired = [r for r in rules_evaluate(campaign=county.campaign, unit=county.county) if r.fired]
+    assert len(fired) >= 2
+    page = clients["office"].get(reverse("dashboard")).content.decode()
+    rules = re.findall(
+        r'<li class="list-group-item px-0 xz-rule" data-rule="([^"]+)">(.*?)</li>', page, re.S
+    )
+    assert {code for code, _ in rules} == {r.code for r in fired}
+    left_out = [code for code, body in rules if "未写入报告" in body]
+    assert len(left_out) == len(fired) - 1
+    assert all(
+        "超出报告所列问题条数（1条），见数据核对表" in body
+        for _, body in rules
+        if "未写入报告" in body
+    )
+    rule_page = clients["office"].get(reverse("rule", args=[left_out[0]])).content.decode()
+    assert "未写入报告（超出报告所列问题条数（1条））" in rule_page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xunzhi.campaigns.levels import Level
 from xunzhi.campaigns.models import Campaign
 from xunzhi.lib.errors import UserError
 
@@ -16,3 +17,29 @@ def campaign_get(code: str | None = None) -> Campaign:
             raise UserError(f"找不到学习教育活动“{code}”。已载入：{known}。")
         raise UserError("还没有载入任何学习教育活动。请先运行 xunzhi init。")
     return campaign
+
+
+def unit_level(*, campaign: Campaign, unit) -> Level:
+    """The level of ``unit`` in the campaign's vocabulary (its kind, name, parent's and children's
+    kinds decide); at most two small queries, only when a candidate level needs them."""
+    from xunzhi.organisations.models import Org
+
+    vocabulary = campaign.spec.vocabulary
+    candidates = vocabulary.candidates(unit.kind)
+    parent_kind = None
+    child_kinds: set[str] = set()
+    if any(level.parent_kinds for level in candidates) and unit.depth > 1:
+        parent_kind = (
+            Org.objects.filter(path=unit.path[: -Org.steplen])
+            .values_list("kind", flat=True)
+            .first()
+        )
+    if any(level.child_kinds for level in candidates):
+        child_kinds = set(
+            Org.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+            .values_list("kind", flat=True)
+            .distinct()
+        )
+    return vocabulary.level_for(
+        kind=unit.kind, name=unit.name, parent_kind=parent_kind, child_kinds=child_kinds
+    )

@@ -14,11 +14,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xunzhi.campaigns.levels import Vocabulary, vocabulary_file_read, vocabulary_parse
 from xunzhi.lib.errors import UserError
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data"
+#: The vocabulary a campaign file uses when it names none.
+DEFAULT_VOCABULARY = BUILTIN_DIR / "shared" / "levels.toml"
 
 AGGREGATIONS = ("latest", "sum")
+
+#: ``[report]`` settings and their defaults (docs/campaign-format.md, "The report table").
+REPORT_DEFAULTS: dict[str, Any] = {
+    "problems_max": 4,
+    "problems_order": "goals",
+    "group_title": "{{ lv.guide }}{{ number }}巡回指导组",
+    "date_after_days": 10,
+    "final_share": 0.9,
+}
+PROBLEM_ORDERS = ("goals", "strength", "file")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated event a report may cite only when its cut-off is on or after ``date``.
+
+    ``implies``: words that only exist from then on (十九届六中全会 → 两个确立, 十个坚持).
+    """
+
+    code: str
+    name: str
+    date: dt.date
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +86,17 @@ class CampaignSpec:
     rules: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     template_path: str = ""
+    milestones: tuple[Milestone, ...] = ()
+    vocabulary_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The level words (parsed once per spec)."""
+        cached = self.__dict__.get("_vocabulary")
+        if cached is None:
+            cached = vocabulary_parse(self.vocabulary_data)
+            object.__setattr__(self, "_vocabulary", cached)
+        return cached
 
     @property
     def value_item_codes(self) -> tuple[str, ...]:
@@ -113,6 +150,9 @@ class CampaignSpec:
             template_path = ""
             if template:
                 template_path = str((base_dir / template).resolve()) if base_dir else template
+            vocabulary = _vocabulary_data(data, head, base_dir=base_dir, where=where)
+            milestones = _milestones(data.get("milestones", []), where=where)
+            report = _report(data.get("report", {}), where=where)
             spec = cls(
                 code=_text(head["code"], f"{where} [campaign].code"),
                 name=_text(head["name"], f"{where} [campaign].name"),
@@ -131,14 +171,97 @@ class CampaignSpec:
                 settings=dict(data.get("settings", {})),
                 figures=list(data.get("figures", [])),
                 rules=list(data.get("rules", [])),
-                report=dict(data.get("report", {})),
+                report=report,
                 template_path=template_path,
+                milestones=milestones,
+                vocabulary_data=vocabulary,
             )
         except KeyError as exc:
             raise UserError(f"{where}缺少必填项 {exc.args[0]}。") from exc
         if not spec.activity_types:
             raise UserError(f"{where}：[types].activities 不能为空。")
+        if len(set(spec.goals)) != len(spec.goals):
+            raise UserError(f"{where}：[campaign].goals 中有重复的目标。")
         return spec
+
+
+def _vocabulary_data(
+    data: dict[str, Any], head: dict[str, Any], *, base_dir: Path | None, where: str
+) -> dict[str, Any]:
+    """The vocabulary's content: inline ``[vocabulary]``, else the file ``[campaign].vocabulary``
+    names (beside the campaign file, else among the built-in files), else the built-in one."""
+    inline = data.get("vocabulary")
+    if isinstance(inline, dict):
+        content = inline
+    else:
+        name = head.get("vocabulary", "")
+        path = DEFAULT_VOCABULARY
+        if name:
+            if not isinstance(name, str):
+                raise UserError(f"{where} [campaign].vocabulary 必须是文件名。")
+            candidates = [base_dir / name] if base_dir else []
+            candidates.append(BUILTIN_DIR / name)
+            path = next((c for c in candidates if c.is_file()), candidates[0])
+        content = vocabulary_file_read(path)
+        where = f"{where}（{path}）"
+    vocabulary_parse(content, source=where)  # refuse a bad one now, naming the file
+    return content
+
+
+def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
+    if not isinstance(raw, list):
+        raise UserError(f"{where}：[[milestones]] 必须是表的列表。")
+    out: list[Milestone] = []
+    for index, item in enumerate(raw, start=1):
+        what = f"{where} 第 {index} 个 [[milestones]]"
+        if not isinstance(item, dict):
+            raise UserError(f"{what} 必须是表。")
+        code = _text(item.get("code", ""), f"{what}.code")
+        implies = item.get("implies", [])
+        if not isinstance(implies, list) or not all(isinstance(w, str) and w for w in implies):
+            raise UserError(f"{what}.implies 必须是文字列表。")
+        out.append(
+            Milestone(
+                code=code,
+                name=str(item.get("name") or code),
+                date=_date(item.get("date"), f"{what}.date"),
+                implies=tuple(implies),
+            )
+        )
+    words = [m.code for m in out] + [w for m in out for w in m.implies]
+    if len(set(words)) != len(words):
+        raise UserError(f"{where}：[[milestones]] 的代码或 implies 有重复。")
+    return tuple(out)
+
+
+def _report(raw: Any, *, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}：[report] 必须是表。")
+    unknown = set(raw) - set(REPORT_DEFAULTS)
+    if unknown:
+        raise UserError(
+            f"{where}：[report] 不认识 {'、'.join(sorted(unknown))}"
+            f"（可用：{'、'.join(REPORT_DEFAULTS)}）。"
+        )
+    report = {**REPORT_DEFAULTS, **raw}
+    for key in ("problems_max", "date_after_days"):
+        value = report[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise UserError(f"{where}：[report].{key} 必须是非负整数。")
+    order = report["problems_order"]
+    if not (
+        order in PROBLEM_ORDERS
+        or (isinstance(order, list) and all(isinstance(c, str) for c in order))
+    ):
+        raise UserError(
+            f"{where}：[report].problems_order 只能是 {'、'.join(PROBLEM_ORDERS)} 或规则代码列表。"
+        )
+    share = report["final_share"]
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise UserError(f"{where}：[report].final_share 必须是 0 到 1 之间的数。")
+    if not isinstance(report["group_title"], str) or not report["group_title"].strip():
+        raise UserError(f"{where}：[report].group_title 必须是非空文字。")
+    return report
 
 
 def _text(value: Any, where: str) -> str:
@@ -185,9 +308,11 @@ def campaign_file_read(path: Path) -> CampaignFile:
     from xunzhi.figures.spec import validate_campaign_figures
 
     validate_campaign_figures(spec, source=str(path))
-    # Store the resolved template path so the database copy is usable on its own.
+    # Store the resolved template path and the vocabulary's content, so the database copy is
+    # usable on its own.
     data = dict(data)
     data["campaign"] = dict(data["campaign"], template=spec.template_path)
+    data["vocabulary"] = spec.vocabulary_data
     return CampaignFile(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest(), spec=spec)
 
 

@@ -5,7 +5,9 @@
 ~30 000 members) and, over the campaign period, ~200 000 activities with seasonality,
 ~3 000 办实事 projects, ~8 000 problems (some overdue), registered resources, monthly
 reported values (including the 政务服务 counts) and supervision visits. ``scale="city"``
-builds ten such counties under one city. Some units are weak on purpose — few seminars,
+builds ten such counties under one city, plus the city's own 市委常委会 (its 领导班子), its
+市厅级 leaders and their work (seminars, meetings, lectures, 重点项目, study sites); the ten
+counties are the same as without the city level. Some units are weak on purpose — few seminars,
 no local tags, overdue problems, missing reports, no 征求意见 — so that every rule has
 something to find. Same seed, same data: only ``random.Random(seed)`` decides.
 """
@@ -150,10 +152,17 @@ def demo_generate(
                 _county_tree(rng, number=i + 1, name=county_name)
                 for i, county_name in enumerate(names.COUNTY_NAMES)
             ]
-            root = _Node(code="C00", name=names.CITY_NAME, kind=OrgKind.CITY, children=counties)
+            root = _Node(
+                code="C00",
+                name=names.CITY_NAME,
+                kind=OrgKind.CITY,
+                children=[_city_leading_body(names.CITY_NAME), *counties],
+            )
         _save_tree(root)
         for county in counties:
             _CountyFiller(rng, campaign, county).fill()
+        if scale == "city":
+            _CityFiller(rng, campaign, root, counties).fill()
     from xunzhi.ledgers.services import ledger_changed
 
     ledger_changed.send(sender=None, kind="demo")
@@ -298,6 +307,16 @@ def _county_tree(rng: random.Random, *, number: int, name: str) -> _Node:
             town.children.append(node)
         county.children.append(town)
     return county
+
+
+def _city_leading_body(city_name: str) -> _Node:
+    return _Node(
+        code="C00L",
+        name=f"{city_name.removesuffix('市')}市委常委会",
+        kind=OrgKind.COMMITTEE,
+        member_count=len(names.STANDING_TITLES),
+        is_leading_body=True,
+    )
 
 
 def _branch(rng: random.Random, code: str, name: str) -> _Node:
@@ -841,6 +860,123 @@ class _CountyFiller:
                 ValueSubmission(campaign=self.campaign, org_id=org_id, period=period, status=status)
             )
         ValueSubmission.objects.bulk_create(submissions, batch_size=BATCH)
+
+
+class _CityFiller:
+    """The city's own level: 市委常委会 and its members (市厅级), their seminars, meetings and
+    lectures in the counties, 重点项目 they lead, the city's study sites and its task force.
+    Runs after the counties, so the counties' data is the same as in a county-only demo."""
+
+    def __init__(
+        self, rng: random.Random, campaign: Campaign, city: _Node, counties: list[_Node]
+    ) -> None:
+        self.rng = rng
+        self.campaign = campaign
+        self.city = city
+        self.leading = next(n for n in city.children if n.is_leading_body)
+        self.counties = counties
+        self.helper = _CountyFiller(rng, campaign, counties[0])  # dates and people
+        self.branches = [
+            b for county in counties for u in county.children for b in u.children if b.village
+        ]
+
+    def fill(self) -> None:
+        rng, helper, short = self.rng, self.helper, self.city.name.removesuffix("市")
+        leaders = [
+            Leader(
+                name=helper._person(self.leading.org),
+                org=self.leading.org,
+                title=title.replace("县", "市"),
+                rank=Rank.BUREAU,
+                is_principal=principal,
+            )
+            for title, principal in names.STANDING_TITLES
+        ]
+        Leader.objects.bulk_create(leaders)
+        saved = list(Leader.objects.filter(org=self.leading.org).order_by("id"))
+        principal = next(p for p in saved if p.is_principal)
+        members = [p for p in saved if not p.is_principal]
+        rows: list[Activity] = []
+
+        def add(org: Org, type_: str, low: int, high: int, *, leader=None, location="") -> None:
+            rows.append(
+                Activity(
+                    campaign=self.campaign,
+                    org=org,
+                    date=helper._date(),
+                    type=type_,
+                    title=f"{rng.choice(names.TOPICS)}{type_}（市委常委会第{len(rows) + 1}次）",
+                    participants=rng.randint(low, high),
+                    leader=leader,
+                    location=location,
+                )
+            )
+
+        for _ in range(rng.randint(12, 16)):
+            add(self.leading.org, "专题学习研讨", 11, 40)
+        for _ in range(rng.randint(30, 40)):
+            add(self.leading.org, "常委会会议", 11, 25)
+        for _ in range(rng.randint(40, 60)):
+            branch = rng.choice(self.branches)
+            add(branch.org, "宣讲", 50, 200, leader=rng.choice(members))
+        for branch in rng.sample(self.branches, 3):
+            add(branch.org, "宣讲", 80, 300, leader=principal, location=branch.village)
+        sites = [f"{short}市革命历史纪念馆", f"{short}党史教育基地"]
+        for _ in range(rng.randint(1500, 2000)):
+            branch = rng.choice(self.branches)
+            add(branch.org, "参观学习", 10, 60, location=rng.choice(sites))
+        Activity.objects.bulk_create(rows, batch_size=BATCH)
+        resources = [
+            Resource(campaign=self.campaign, org=self.city.org, type="学习参观点", name=site)
+            for site in sites
+        ]
+        for type_, pattern, low, high in (
+            ("重点项目", "市级重点项目{:02d}号", 20, 30),
+            ("重点项目指挥部", "市级重点项目指挥部{:02d}", 8, 12),
+        ):
+            resources += [
+                Resource(
+                    campaign=self.campaign,
+                    org=self.city.org,
+                    type=type_,
+                    name=pattern.format(i + 1),
+                    leader=rng.choice(saved),
+                )
+                for i in range(rng.randint(low, high))
+            ]
+        Resource.objects.bulk_create(resources, batch_size=BATCH)
+        projects = []
+        for i in range(rng.randint(20, 30)):
+            planned = self.campaign.start_date + dt.timedelta(days=rng.randint(90, 300))
+            projects.append(
+                Project(
+                    campaign=self.campaign,
+                    org=self.leading.org,
+                    name=f"市领导领办民生项目{i + 1:02d}号",
+                    leader=rng.choice(saved),
+                    leader_rank=Rank.BUREAU,
+                    field=rng.choice(list(self.campaign.spec.project_fields)),
+                    planned_date=planned,
+                    status="已完成",
+                    done_date=planned - dt.timedelta(days=rng.randint(0, 30)),
+                    beneficiaries=rng.randint(1000, 20000),
+                )
+            )
+        Project.objects.bulk_create(projects, batch_size=BATCH)
+        values = []
+        for month in range(3, 13):
+            first = dt.date(2021, month, 1)
+            values.append(
+                ReportedValue(
+                    campaign=self.campaign,
+                    org=self.city.org,
+                    period=f"{first:%Y-%m}",
+                    period_end=_month_end(first),
+                    item="专班抽调人数",
+                    value=Decimal(30 + rng.randint(0, 4)),
+                )
+            )
+        ReportedValue.objects.bulk_create(values, batch_size=BATCH)
 
 
 def _month_end(first: dt.date) -> dt.date:

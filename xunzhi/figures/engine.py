@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
-from xunzhi.figures.spec import GROUP_FIELDS, SUM_FIELDS, Measure
+from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
 from xunzhi.ledgers.models import (
     ACTIVITY_ROLLUP_INDEX,
     Activity,
@@ -37,7 +37,7 @@ from xunzhi.ledgers.models import (
     Resource,
 )
 from xunzhi.lib.errors import UserError
-from xunzhi.organisations.models import Org, ranks_at_least
+from xunzhi.organisations.models import Org, OrgKind, ranks_at_least
 
 MODELS = {
     "activities": Activity,
@@ -75,15 +75,42 @@ class Scope:
             )
         return paths
 
-    def org_flags(self, attribute: str) -> dict[int, Any]:
-        """Every org of the subtree: id → one attribute (e.g. is_leading_body), cached."""
-        key = ("org_flags", attribute)
-        flags = self.cache.get(key)
-        if flags is None:
-            flags = self.cache[key] = dict(
-                Org.objects.filter(path__startswith=self.unit.path).values_list("id", attribute)
+    @property
+    def level(self):
+        """The evaluated unit's level in the campaign's vocabulary (its words), cached."""
+        level = self.cache.get("level")
+        if level is None:
+            from xunzhi.campaigns.selectors import unit_level
+
+            level = self.cache["level"] = unit_level(campaign=self.campaign, unit=self.unit)
+        return level
+
+    def children(self) -> list[tuple[int, str, bool]]:
+        """The unit's direct children: (id, kind, is_leading_body), one small query, cached."""
+        rows = self.cache.get("children")
+        if rows is None:
+            rows = self.cache["children"] = list(
+                Org.objects.filter(path__startswith=self.unit.path, depth=self.unit.depth + 1)
+                .order_by("path")
+                .values_list("id", "kind", "is_leading_body")
             )
-        return flags
+        return rows
+
+    def leading_ids(self) -> frozenset[int]:
+        """The evaluated unit's own leading body (领导班子): its direct children flagged as one
+        (县委常委会 under a county), else the unit itself (a township's 党委 is the township)."""
+        flagged = frozenset(pk for pk, _, leading in self.children() if leading)
+        return flagged or frozenset({self.unit.pk})
+
+    def own_ids(self) -> frozenset[int]:
+        """The unit's own level: itself, its leading body and its departments (direct children of
+        kind 部门) — not the units below it (a city's own study sites are not its counties')."""
+        departments = {pk for pk, kind, _ in self.children() if kind == OrgKind.DEPARTMENT}
+        return frozenset({self.unit.pk, *self.leading_ids(), *departments})
+
+    def rank(self, value: str) -> str:
+        """A rank filter's value: ``"level"`` is the evaluated level's own rank (县处级 for a county)."""
+        return self.level.words["rank"] if value == LEVEL_RANK else value
 
     @classmethod
     def make(cls, *, campaign, unit: Org, until: dt.date | None = None) -> Scope:
@@ -98,20 +125,24 @@ class Scope:
     @property
     def last_period_end(self) -> dt.date:
         """End of the last whole reporting period (month or quarter) ending by the cut-off."""
-        reporting = self.campaign.spec.settings.get("reporting", "month")
-        day = self.cutoff
-        month = (day.month - 1) // 3 * 3 + 3 if reporting == "quarter" else day.month
-        end = dt.date(day.year, month, calendar.monthrange(day.year, month)[1])
-        if end <= day:
-            return end
-        # step back one period
-        back = 3 if reporting == "quarter" else 1
-        month -= back
-        year = day.year
-        if month <= 0:
-            month += 12
-            year -= 1
-        return dt.date(year, month, calendar.monthrange(year, month)[1])
+        return last_period_end(self.cutoff, self.campaign.spec.settings.get("reporting", "month"))
+
+
+def last_period_end(cutoff: dt.date, reporting: str = "month") -> dt.date:
+    """End of the last whole reporting period (month or quarter) ending by ``cutoff``."""
+    day = cutoff
+    month = (day.month - 1) // 3 * 3 + 3 if reporting == "quarter" else day.month
+    end = dt.date(day.year, month, calendar.monthrange(day.year, month)[1])
+    if end <= day:
+        return end
+    # step back one period
+    back = 3 if reporting == "quarter" else 1
+    month -= back
+    year = day.year
+    if month <= 0:
+        month += 12
+        year -= 1
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def base_queryset(ledger: str, scope: Scope) -> QuerySet:
@@ -145,19 +176,24 @@ def filter_q(ledger: str, key: str, value: Any, scope: Scope) -> Q:
             q |= Q(tags__contains=f",{tag},")
         return q
     if key == "org_leading_body":
-        return Q(org__is_leading_body=value)
+        return _yes(Q(org_id__in=scope.leading_ids()), value)
+    if key == "org_own_level":
+        return _yes(Q(org_id__in=scope.own_ids()), value)
     if key == "leader_rank_at_least":
-        ranks = ranks_at_least(value)
+        ranks = ranks_at_least(scope.rank(value))
         if ledger == "projects":
             return Q(leader_rank__in=ranks) | (Q(leader_rank="") & Q(leader__rank__in=ranks))
         return Q(leader__rank__in=ranks)
     if key == "leader_principal":
-        return Q(leader__isnull=False) & Q(leader__is_principal=value)
+        own = Q(leader__is_principal=True) & Q(
+            leader__org_id__in={scope.unit.pk, *scope.leading_ids()}
+        )
+        return Q(leader__isnull=False) & _yes(own, value)
     if key == "leader_in_leading_body":
-        return Q(leader__isnull=False) & Q(leader__org__is_leading_body=value)
+        return Q(leader__isnull=False) & _yes(Q(leader__org_id__in=scope.leading_ids()), value)
     if key == "location_resource_type":
         sites = Resource.objects.filter(
-            campaign=scope.campaign, type=value, org__path__startswith=scope.unit.path
+            campaign=scope.campaign, type=value, org_id__in=scope.own_ids()
         ).values("name")
         return Q(location__in=sites)
     if key == "done":
@@ -267,8 +303,8 @@ def _org_rows(scope: Scope, signature: tuple, members: list[Measure]) -> list[di
     return rows
 
 
-#: Filters applied in Python to rows grouped by organisation (no extra query needed).
-ORG_FILTERS = {"org_leading_body": "is_leading_body"}
+#: Filters applied in Python to rows grouped by organisation: the scope's set of org ids.
+ORG_FILTERS = {"org_leading_body": "leading_ids", "org_own_level": "own_ids"}
 #: Filters folded into the base query of a ledger as conditional counts.
 FOLDED_FILTERS = {"tags_any"}
 
@@ -417,8 +453,8 @@ def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
     count_column = "_n"
     for key, value in measure.other_filters:
         if key in ORG_FILTERS:
-            flags = scope.org_flags(ORG_FILTERS[key])
-            selected = [row for row in selected if flags.get(row["org_id"]) == value]
+            ids = getattr(scope, ORG_FILTERS[key])()
+            selected = [row for row in selected if (row["org_id"] in ids) == value]
         else:
             count_column = columns[(key, value)]
     return _accumulate(selected, measure, count_column, unit_of)

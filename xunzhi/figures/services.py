@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from xunzhi.campaigns.levels import Level, level_text
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.engine import Scope, measure_queryset, measures_evaluate
 from xunzhi.figures.spec import Condition, FigureDef, RuleDef, campaign_figure_spec
@@ -62,6 +64,7 @@ class FigureSet:
     cutoff: dt.date
     until: dt.date | None
     values: dict[str, FigureValue]
+    level: Level | None = None
 
     def __getitem__(self, code: str) -> FigureValue:
         return self.values[code]
@@ -76,7 +79,9 @@ class FigureSet:
         return len(self.values)
 
 
-def _figure_value(figure: FigureDef, aggs: dict, lists: dict) -> FigureValue:
+def _figure_value(
+    figure: FigureDef, aggs: dict, lists: dict, level: Level, unit: Org
+) -> FigureValue:
     def total(measures) -> tuple[Decimal | int | None, int]:
         value: Decimal | int | None = None
         rows = 0
@@ -90,8 +95,8 @@ def _figure_value(figure: FigureDef, aggs: dict, lists: dict) -> FigureValue:
 
     common = dict(
         code=figure.code,
-        name=figure.name,
-        definition=figure.describe(),
+        name=level_text(figure.name, level, unit=unit.name),
+        definition=figure.describe(level.words["rank"]),
         style=figure.style,
         unit=figure.unit,
         kind=figure.kind,
@@ -99,7 +104,9 @@ def _figure_value(figure: FigureDef, aggs: dict, lists: dict) -> FigureValue:
     if figure.kind == "list":
         names, rows = lists[figure.code]
         text = "、".join(names)
-        return FigureValue(value=text, text=text or None, source_count=rows, **common)
+        return FigureValue(
+            value=text, text=text or None, source_count=rows, parts={"names": names}, **common
+        )
     if figure.kind == "ratio":
         num, num_rows = total(figure.numerator)
         den, den_rows = total(figure.denominator)
@@ -125,21 +132,18 @@ def _figure_value(figure: FigureDef, aggs: dict, lists: dict) -> FigureValue:
 
 
 def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
-    """Distinct names (first ``limit`` in order) and the number of source rows, in one query."""
+    """Distinct names (the first ``limit`` by code point, the same on every database) and the
+    number of source rows, in one query."""
     field_name = figure.list_field
     grouped = (
         measure_queryset(figure.measures[0], scope)
         .values(field_name)
         .annotate(_n=Count("pk"))
-        .order_by(field_name)
+        .order_by()
     )
-    names: list[str] = []
-    rows = 0
-    for row in grouped:
-        rows += row["_n"]
-        if row[field_name] and len(names) < figure.limit:
-            names.append(row[field_name])
-    return names, rows
+    counts = {row[field_name]: row["_n"] for row in grouped}
+    names = sorted(name for name in counts if name)[: figure.limit]
+    return names, sum(counts.values())
 
 
 def figures_compute(
@@ -155,8 +159,24 @@ def figures_compute(
         [m for f in fspec.figures if f.kind != "list" for m in f.all_measures()], scope
     )
     lists = {f.code: _list_values(f, scope) for f in fspec.figures if f.kind == "list"}
-    values = {f.code: _figure_value(f, aggs, lists) for f in fspec.figures}
-    return FigureSet(unit=unit, campaign=campaign, cutoff=scope.cutoff, until=until, values=values)
+    level = scope.level
+    values = {f.code: _figure_value(f, aggs, lists, level, unit) for f in fspec.figures}
+    _rates_apart(values)
+    return FigureSet(
+        unit=unit, campaign=campaign, cutoff=scope.cutoff, until=until, values=values, level=level
+    )
+
+
+def _rates_apart(values: dict[str, FigureValue]) -> None:
+    """Two different rates that would print alike (95% and 95%) both keep their tenth."""
+    rates = [v for v in values.values() if v.style == "%" and not v.missing]
+    by_text: dict[str, list[FigureValue]] = defaultdict(list)
+    for rate in rates:
+        by_text[rate.text or ""].append(rate)
+    for same in by_text.values():
+        if len({rate.value for rate in same}) > 1:
+            for rate in same:
+                rate.text = figure_display(rate.value, "%", tenth=True)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -172,10 +192,16 @@ class UnitMeasure:
     kind: str
     measures: dict[str, Decimal | int | None]
     short: bool
+    path: str = ""
+    #: the name as a sentence prints it: with the unit it lies in when that is not the evaluated
+    #: unit itself (城关镇何林村党支部 in a county report, 青山县城关镇 in a city report)
+    label: str = ""
 
 
 @dataclass
 class RuleResult:
+    """One rule over one unit's subtree: whether it fires and the evidence (the units measured)."""
+
     code: str
     name: str
     fired: bool
@@ -190,10 +216,22 @@ class RuleResult:
     suggestion: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     rule: RuleDef | None = None
+    #: the units named as examples: the furthest from the threshold first, at most rule.examples
+    examples: list[UnitMeasure] = field(default_factory=list)
+    #: how the short units, and all measured units, are named (乡镇和部门, 基层党组织)
+    unit_word: str = ""
+    base_word: str = ""
+    #: in the report? True (shown), False (fired but not shown: ``omitted`` says why), None
+    shown: bool | None = None
+    omitted: str = ""
 
     @property
     def short_units(self) -> list[UnitMeasure]:
         return [u for u in self.units if u.short]
+
+    @property
+    def goal(self) -> str:
+        return self.rule.goal if self.rule else ""
 
     @property
     def averages(self) -> dict[str, Decimal | None]:
@@ -203,6 +241,16 @@ class RuleResult:
             values = [Decimal(v) for v in values if v is not None]
             out[condition.label] = sum(values) / len(values) if values else None
         return out
+
+    def short_sum(self) -> Decimal:
+        """The first condition's measure added up over the short units (e.g. overdue projects)."""
+        label = self.rule.conditions[0].label if self.rule else ""
+        return sum((Decimal(str(u.measures.get(label) or 0)) for u in self.short_units), Decimal(0))
+
+    def zero_units(self) -> int:
+        """Short units whose first measure is zero or missing (e.g. no seminar at all)."""
+        label = self.rule.conditions[0].label if self.rule else ""
+        return sum(1 for u in self.short_units if not u.measures.get(label))
 
 
 _COMPARE = {
@@ -219,14 +267,17 @@ def _setting(value: Any, settings: dict[str, Any]) -> Any:
     return settings[value] if isinstance(value, str) else value
 
 
-def _level_units(rule: RuleDef, unit: Org) -> list[Org]:
+def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
+    """The units a rule measures: the unit itself (self), its direct children of the level's
+    sub-kinds (sub, without its leading body), or units of the given kinds strictly below it."""
     if rule.is_self:
         return [unit]
-    return list(
-        Org.objects.filter(path__startswith=unit.path, kind__in=rule.level)
-        .order_by("path")
-        .only("id", "code", "name", "kind", "path")
-    )
+    qs = Org.objects.filter(path__startswith=unit.path, depth__gt=unit.depth)
+    if rule.is_sub:
+        qs = qs.filter(depth=unit.depth + 1, kind__in=scope.level.sub_kinds, is_leading_body=False)
+    else:
+        qs = qs.filter(kind__in=rule.level)
+    return list(qs.order_by("path").only("id", "code", "name", "kind", "path"))
 
 
 def _condition_measures(condition: Condition):
@@ -252,18 +303,26 @@ def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
 def rules_evaluate(
     *, campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
 ) -> list[RuleResult]:
-    """Every rule of the campaign over ``unit``'s subtree; fired rules strongest first."""
+    """Every rule of the campaign over ``unit``'s subtree, in the campaign file's order.
+
+    Which fired rules the report shows, and in what order, is the report's choice
+    (:func:`xunzhi.reports.compose.problems_select`).
+    """
     fspec = campaign_figure_spec(campaign)
     scope = scope or Scope.make(campaign=campaign, unit=unit, until=until)
     settings = campaign.spec.settings
+    vocabulary = campaign.spec.vocabulary
     results: list[RuleResult] = []
     for rule in fspec.rules:
-        units = _level_units(rule, unit)
+        units = _level_units(rule, unit, scope)
         measures = [m for c in rule.conditions for m in _condition_measures(c)]
         per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
-        thresholds = {c.label: _setting(c.threshold, settings) for c in rule.conditions}
-        if rule.prorate:
-            thresholds = {k: _prorated(v, scope) for k, v in thresholds.items()}
+        thresholds = {
+            c.label: _prorated(_setting(c.threshold, settings), scope)
+            if rule.prorate and not (c.is_ratio or c.percent)
+            else _setting(c.threshold, settings)
+            for c in rule.conditions
+        }
         compiled = [
             (
                 condition,
@@ -293,30 +352,91 @@ def rules_evaluate(
                     kind=org.kind,
                     measures=values,
                     short=short,
+                    path=org.path,
+                    label=org.name,
                 )
             )
         total = len(measured)
-        short_count = sum(1 for u in measured if u.short)
-        share = short_count / total if total else 0.0
+        short = [u for u in measured if u.short]
+        share = len(short) / total if total else 0.0
         required = float(_setting(rule.unit_share, settings) or 0)
-        fired = total > 0 and short_count >= rule.min_units and share >= required
+        fired = total > 0 and len(short) >= rule.min_units and share >= required
+        order = [k for k in (rule.level if not rule.is_sub else scope.level.sub_kinds)]
         results.append(
             RuleResult(
                 code=rule.code,
-                name=rule.name,
+                name=level_text(rule.name, scope.level, unit=unit.name),
                 fired=fired,
                 strength=round(rule.weight * share, 6),
                 units_total=total,
-                units_short=short_count,
+                units_short=len(short),
                 share=share,
                 required_share=required,
                 thresholds=thresholds,
                 units=measured,
                 rule=rule,
+                examples=_labelled(_worst(short, compiled, rule.examples, unit), unit),
+                unit_word=rule.unit_word or _kinds_word(vocabulary, short, order),
+                base_word=rule.unit_word or _kinds_word(vocabulary, measured, order),
             )
         )
-    results.sort(key=lambda r: (not r.fired, -r.strength))
     return results
+
+
+def _kinds_word(vocabulary, units: list[UnitMeasure], order: list[str]) -> str:
+    """乡镇和部门: the words of the kinds present among ``units``, in the rule's order."""
+    present = {u.kind for u in units}
+    kinds = [k for k in order if k in present] + sorted(present - set(order))
+    return vocabulary.kinds_word(kinds)
+
+
+def _labelled(examples: list[UnitMeasure], unit: Org) -> list[UnitMeasure]:
+    """Name each example with the unit directly under the evaluated one that it lies in, unless
+    its own name already says so (县教育局机关党支部) — one query for those names."""
+    step = Org.steplen
+    top = len(unit.path) + step
+    tops = {u.path[:top] for u in examples if len(u.path) > top}
+    names = dict(Org.objects.filter(path__in=tops).values_list("path", "name")) if tops else {}
+    for example in examples:
+        outer = names.get(example.path[:top], "")
+        label = example.name
+        if outer and not label.startswith(outer):
+            # 县教育局 under 青山县 → 青山县教育局; 何林村党支部 under 城关镇 → 城关镇何林村党支部
+            merge = label[:1] in "县市区" and label[:1] == outer[-1:]
+            label = outer + label[1:] if merge else outer + label
+        example.label = label
+    return examples
+
+
+def _worst(short: list[UnitMeasure], compiled: list, limit: int, unit: Org) -> list[UnitMeasure]:
+    """The short units furthest from the first condition that they fail, worst first: the
+    examples a sentence names. Among equally short units, one from each unit directly under the
+    evaluated one comes before a second from the same (examples spread over townships or
+    counties), then by code."""
+
+    def distance(measured: UnitMeasure) -> tuple:
+        for condition, _, threshold, compare in compiled:
+            value = measured.measures.get(condition.label)
+            if value is None:
+                if condition.missing == "short":
+                    return (0, Decimal("-Infinity"))
+                continue
+            if compare(Decimal(value), threshold):
+                gap = Decimal(value) - threshold
+                return (0, gap if condition.compare in ("<", "<=") else -gap)
+        return (1, Decimal(0))
+
+    top = len(unit.path) + Org.steplen
+    ranked = sorted(short, key=lambda u: (distance(u), u.code))
+    seen: dict[tuple, int] = defaultdict(int)
+    keyed = []
+    for measured in ranked:
+        gap = distance(measured)
+        group = (gap, measured.path[:top])
+        keyed.append((gap, seen[group], measured.code, measured))
+        seen[group] += 1
+    keyed.sort(key=lambda item: item[:3])
+    return [item[3] for item in keyed[:limit]]
 
 
 def _prorated(threshold: Any, scope: Scope) -> Any:
@@ -325,7 +445,7 @@ def _prorated(threshold: Any, scope: Scope) -> Any:
     if isinstance(end, str):
         end = dt.date.fromisoformat(end)
     total = (end - scope.start).days
-    if scope.cutoff >= end or total <= 0:
+    if scope.cutoff >= end or total <= 0 or threshold <= 0:
         return threshold
     share = Decimal((scope.cutoff - scope.start).days) / Decimal(total)
     return max(1, math.ceil(Decimal(str(threshold)) * share))

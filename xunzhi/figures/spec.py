@@ -53,44 +53,56 @@ LIST_FIELDS = {
     "values": {},
 }
 
+#: ``leader_rank_at_least = "level"``: the evaluated level's own rank (from the level words).
+LEVEL_RANK = "level"
+
+_OWN_LEVEL = "组织{neg}属于被评估单位本级（单位本身、其领导班子和直属部门）"
+
 #: Filters per ledger and the Chinese phrase that describes each in a definition.
-FILTERS: dict[str, dict[str, str]] = {
+#: A phrase with {neg} (不) for false, or a (true, false) pair where 不 would not read.
+FILTERS: dict[str, dict[str, str | tuple[str, str]]] = {
     "activities": {
         "type": "类型为{v}",
         "tags_any": "标签含{v}",
-        "org_leading_body": "组织{neg}是领导班子",
+        "org_leading_body": "组织{neg}是被评估单位的领导班子",
+        "org_own_level": _OWN_LEVEL,
         "leader_rank_at_least": "带头领导职级在{v}及以上",
-        "leader_principal": "带头领导{neg}是主要领导",
-        "leader_in_leading_body": "带头领导{neg}属于领导班子",
-        "location_resource_type": "地点为已登记的{v}",
+        "leader_principal": "带头领导{neg}是被评估单位的主要领导",
+        "leader_in_leading_body": "带头领导{neg}属于被评估单位的领导班子",
+        "location_resource_type": "地点为被评估单位本级登记的{v}",
     },
     "projects": {
         "field": "重点领域为{v}",
-        "done": "{neg}已完成（以截止日计）",
-        "overdue": "{neg}超过计划完成日期未完成",
-        "org_leading_body": "责任单位{neg}是领导班子",
+        "done": ("已完成（以截止日计）", "尚未完成（以截止日计）"),
+        "overdue": ("超过计划完成日期未完成（以截止日计）", "未超期（以截止日计）"),
+        "org_leading_body": "责任单位{neg}是被评估单位的领导班子",
+        "org_own_level": _OWN_LEVEL,
         "leader_rank_at_least": "领办领导职级在{v}及以上",
     },
     "problems": {
         "source": "问题来源为{v}",
         "category": "问题类别为{v}",
-        "rectified": "{neg}已整改（以截止日计）",
-        "overdue": "{neg}超过整改时限未整改",
-        "org_leading_body": "责任单位{neg}是领导班子",
+        "rectified": ("已整改（以截止日计）", "尚未整改（以截止日计）"),
+        "overdue": ("超过整改时限未整改（以截止日计）", "未超期（以截止日计）"),
+        "org_leading_body": "责任单位{neg}是被评估单位的领导班子",
+        "org_own_level": _OWN_LEVEL,
     },
     "resources": {
         "type": "类型为{v}",
-        "org_leading_body": "组织{neg}是领导班子",
+        "org_leading_body": "组织{neg}是被评估单位的领导班子",
+        "org_own_level": _OWN_LEVEL,
         "leader_rank_at_least": "负责领导职级在{v}及以上",
     },
     "values": {
         "item": "指标为{v}",
         "last_period": "{neg}限最近一个填报期",
+        "org_own_level": _OWN_LEVEL,
     },
 }
 
 BOOL_FILTERS = {
     "org_leading_body",
+    "org_own_level",
     "leader_principal",
     "leader_in_leading_body",
     "done",
@@ -136,11 +148,16 @@ class Measure:
         key = GROUP_FIELDS.get(self.ledger)
         return tuple((k, v) for k, v in self.where if k != key)
 
-    def describe(self) -> str:
+    def describe(self, rank: str = "") -> str:
+        """The Chinese definition; ``rank``: the evaluated level's rank, for ``"level"``."""
         parts = [LEDGER_NAMES[self.ledger]]
         for key, value in self.where:
             phrase = FILTERS[self.ledger][key]
+            if isinstance(phrase, tuple):
+                phrase = phrase[0] if value is not False else phrase[1]
             shown = "、".join(value) if isinstance(value, tuple) else str(value)
+            if key == "leader_rank_at_least" and value == LEVEL_RANK:
+                shown = f"本级职级（{rank}）" if rank else "本级职级"
             neg = "" if value is not False else "不"
             parts.append(phrase.format(v=shown, neg=neg))
         if self.ledger == "values":
@@ -171,17 +188,17 @@ class FigureDef:
     def all_measures(self) -> tuple[Measure, ...]:
         return self.measures + self.numerator + self.denominator
 
-    def describe(self) -> str:
+    def describe(self, rank: str = "") -> str:
         if self.note:
             return self.note
         if self.kind == "ratio":
-            num = " + ".join(m.describe() for m in self.numerator)
-            den = " + ".join(m.describe() for m in self.denominator)
+            num = " + ".join(m.describe(rank) for m in self.numerator)
+            den = " + ".join(m.describe(rank) for m in self.denominator)
             return f"（{num}）÷（{den}）"
         if self.kind == "list":
             label = LIST_FIELDS[self.measures[0].ledger][self.list_field]
-            return f"{self.measures[0].describe()}：列出不重复的{label}（至多 {self.limit} 个）"
-        return " + ".join(m.describe() for m in self.measures)
+            return f"{self.measures[0].describe(rank)}：列出不重复的{label}（至多 {self.limit} 个）"
+        return " + ".join(m.describe(rank) for m in self.measures)
 
 
 @dataclass(frozen=True)
@@ -206,20 +223,30 @@ class Condition:
 class RuleDef:
     code: str
     name: str
-    level: tuple[str, ...]  # org kinds of the units measured; ("self",) = the evaluated unit
+    #: the units measured: org kinds below the evaluated unit; ("sub",) = its direct children of
+    #: the level's ``sub_kinds``; ("self",) = the evaluated unit alone
+    level: tuple[str, ...]
     conditions: tuple[Condition, ...]
     combine: str = "any"  # a unit falls short when any (or all) conditions hold
     unit_share: Any = 0  # share of units that must fall short (number or settings name)
     min_units: int = 1
     weight: float = 1.0
-    prorate: bool = False  # scale thresholds by the elapsed share of the campaign (rounded up)
+    prorate: bool = False  # scale count thresholds by the elapsed share of the campaign (ceil)
     sentence: str = ""
     suggestion: str = ""
-    weak_sentence: str = ""
+    suggestion_title: str = ""  # the heading of its 工作建议 point (一是…。)
+    goal: str = ""  # the campaign goal the problem belongs to (orders the problems)
+    unit_word: str = ""  # how the measured units are named; default: from their kinds
+    examples: int = 3  # how many short units a sentence may name
+    index: int = 0  # position in the campaign file
 
     @property
     def is_self(self) -> bool:
         return self.level == ("self",)
+
+    @property
+    def is_sub(self) -> bool:
+        return self.level == ("sub",)
 
 
 def _where(source: str, what: str) -> str:
@@ -258,8 +285,12 @@ def parse_measure(raw: Any, *, spec, source: str, what: str) -> Measure:
                 raise UserError(_where(source, f"{what} 的 {key} 必须是文字或文字列表。"))
             _check_vocabulary(ledger, key, value, spec=spec, source=source, what=what)
         elif key == "leader_rank_at_least":
-            if value not in Rank.values:
-                raise UserError(_where(source, f"{what} 的职级“{value}”无效。"))
+            if value not in Rank.values and value != LEVEL_RANK:
+                raise UserError(
+                    _where(
+                        source, f"{what} 的职级“{value}”无效（{'、'.join(Rank.values)} 或 level）。"
+                    )
+                )
         elif key == "location_resource_type":
             _check_vocabulary("resources", "type", (value,), spec=spec, source=source, what=what)
         where.append((key, value))
@@ -397,10 +428,12 @@ def parse_rule(raw: dict[str, Any], *, spec, source: str, index: int) -> RuleDef
     what = f"规则 {code}"
     level = raw.get("level", "self")
     level = (level,) if isinstance(level, str) else tuple(level)
-    if level != ("self",):
+    if level not in (("self",), ("sub",)):
         for kind in level:
             if kind not in OrgKind.values:
-                raise UserError(_where(source, f"{what} 的 level“{kind}”不是组织类型。"))
+                raise UserError(
+                    _where(source, f"{what} 的 level“{kind}”不是组织类型（或 self、sub）。")
+                )
     if "conditions" in raw:
         conditions = tuple(
             parse_condition(c, spec=spec, source=source, what=f"{what}.conditions[{i}]")
@@ -416,7 +449,20 @@ def parse_rule(raw: dict[str, Any], *, spec, source: str, index: int) -> RuleDef
     sentence = raw.get("sentence", "")
     if not sentence:
         raise UserError(_where(source, f"{what} 缺少 sentence（存在问题的表述）。"))
+    goal = raw.get("goal", "")
+    if goal and goal not in spec.goals:
+        raise UserError(
+            _where(source, f"{what} 的 goal“{goal}”不是活动目标（{'、'.join(spec.goals)}）。")
+        )
+    examples = raw.get("examples", 3)
+    if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
+        raise UserError(_where(source, f"{what} 的 examples 必须是非负整数。"))
     return RuleDef(
+        index=index,
+        goal=goal,
+        examples=examples,
+        suggestion_title=raw.get("suggestion_title", ""),
+        unit_word=raw.get("unit_word", ""),
         code=code,
         name=raw.get("name", code),
         level=level,
@@ -430,7 +476,6 @@ def parse_rule(raw: dict[str, Any], *, spec, source: str, index: int) -> RuleDef
         prorate=bool(raw.get("prorate", False)),
         sentence=sentence,
         suggestion=raw.get("suggestion", ""),
-        weak_sentence=raw.get("weak_sentence", ""),
     )
 
 
@@ -459,6 +504,11 @@ def figure_spec_parse(spec, *, source: str = "") -> FigureSpec:
             raise UserError(_where(source, f"规则代码 {rule.code} 重复。"))
         rule_codes.add(rule.code)
         rules.append(rule)
+    order = spec.report.get("problems_order")
+    if isinstance(order, list):
+        for code in order:
+            if code not in rule_codes:
+                raise UserError(_where(source, f"[report].problems_order 中的规则“{code}”不存在。"))
     return FigureSpec(
         figures=tuple(figures), rules=tuple(rules), by_code={f.code: f for f in figures}
     )

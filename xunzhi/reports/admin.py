@@ -15,7 +15,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     raw_id_fields = ("unit",)
     fieldsets = (
         (None, {"fields": ("campaign", "unit", "until")}),
-        ("指导组", {"fields": ("group_number", "arrival_date", "city")}),
+        ("指导组", {"fields": ("group_number", "group_title", "arrival_date", "city")}),
         ("报告文字", {"fields": ("strategies", "brand", "lecture_places")}),
         ("主送与落款", {"fields": ("addressee", "signature", "sign_date")}),
     )

@@ -1,6 +1,7 @@
 """The 数据核对表 (.xlsx): every figure with its definition, value, printed text and source count;
-a summary of the rules; one sheet per rule with the units that fell short and their measures.
-Written with openpyxl (write-only)."""
+a summary of the rules — whether each fired, whether the report shows it (a fired rule the report
+leaves out is listed with the reason and its sentence, never dropped silently); one sheet per rule
+with the units that fell short and their measures. Written with openpyxl (write-only)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,30 @@ if TYPE_CHECKING:
     from xunzhi.reports.services import ComposedReport
 
 FIGURE_HEADERS = ("代码", "名称", "定义", "数值", "报告中的文字", "来源记录数", "是否写入报告")
+RULE_HEADERS = (
+    "规则",
+    "名称",
+    "所属目标",
+    "是否触发",
+    "是否写入报告",
+    "强度",
+    "测量单位数",
+    "不足单位数",
+    "不足占比",
+    "触发所需占比",
+    "问题表述",
+)
+
+
+def rule_shown_text(result) -> str:
+    """是 / 否（reason） for a fired rule; empty for one that did not fire."""
+    if result.shown:
+        return "是"
+    if result.fired:
+        return f"否（{result.omitted or '未写入'}）"
+    return ""
+
+
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -56,7 +81,8 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
     figures = composed.figures
     ws.append(
         [
-            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 {figures.cutoff.isoformat()}）"
+            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 "
+            f"{figures.cutoff.isoformat()}；层级：{figures.level.name if figures.level else ''}）"
         ]
     )
     _header(ws, FIGURE_HEADERS)
@@ -73,30 +99,23 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
             ]
         )
     summary = wb.create_sheet(sheet_title("规则", used))
-    _header(
-        summary,
-        (
-            "规则",
-            "名称",
-            "是否触发",
-            "强度",
-            "测量单位数",
-            "不足单位数",
-            "不足占比",
-            "触发所需占比",
-        ),
-    )
+    _header(summary, RULE_HEADERS)
     for result in composed.rules:
         summary.append(
             [
                 result.code,
                 result.name,
-                "是" if result.fired else "否",
+                result.goal,
+                "是"
+                if result.fired
+                else ("不适用（无可测量的单位）" if not result.units_total else "否"),
+                rule_shown_text(result),
                 result.strength,
                 result.units_total,
                 result.units_short,
                 figure_display(Decimal(str(result.share)), "%"),
                 figure_display(Decimal(str(result.required_share)), "%"),
+                result.sentence,
             ]
         )
     for result in composed.rules:

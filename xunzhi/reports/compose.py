@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 
 import jinja2
 
+from xunzhi.campaigns.levels import Level
 from xunzhi.figures.display import figure_display
+from xunzhi.figures.engine import last_period_end
 from xunzhi.figures.services import FigureSet, FigureValue, RuleResult
 from xunzhi.lib.errors import UserError
 from xunzhi.reports.document import Block, ReportDocument, Run
@@ -35,7 +38,6 @@ KINDS = {
     "signature": "signature",
     "date": "date",
 }
-MAX_PROBLEMS = 4
 CN_DIGITS = "零一二三四五六七八九十"
 
 
@@ -63,6 +65,20 @@ def cn_date(value: dt.date | None) -> str:
 
 def md_date(value: dt.date | None) -> str:
     return f"{value.month}月{value.day}日" if value else ""
+
+
+def rel_date(value: dt.date | None, report_date: dt.date | None) -> str:
+    """6月30日 in a report of the same year, 2021年12月31日 in one dated 2022."""
+    if value is None:
+        return ""
+    if report_date is not None and value.year == report_date.year:
+        return md_date(value)
+    return cn_date(value)
+
+
+@jinja2.pass_context
+def _rel_date(context, value: dt.date | None) -> str:
+    return rel_date(value, context.get("report_date"))
 
 
 def _mark(code: str, text: str) -> str:
@@ -114,6 +130,7 @@ def _environment_build() -> jinja2.Environment:
         cn_ordinal=cn_ordinal,
         cn_date=cn_date,
         md_date=md_date,
+        rel_date=_rel_date,
     )
     return env
 
@@ -186,31 +203,51 @@ def _runs(text: str) -> list[Run]:
     return runs
 
 
-# A lone Latin x (a placeholder), None/nan, empty quotes, an unrendered tag, a zero boast.
+# A lone Latin x (a placeholder), None/nan, empty quotes, an unrendered tag, a six-digit number.
+# Zero boasts are checked against the campaign's own measure words (see ``zero_pattern``).
 _CHECKS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<![A-Za-z])[xXｘＸ](?![A-Za-z])"), "残留的占位符“x”"),
     (re.compile(r"(?<![A-Za-z])(?:None|nan|NaN|null|undefined)(?![A-Za-z])"), "“None”等空值"),
     (re.compile(r"“\s*”|\"\s*\"|「\s*」|《\s*》|（\s*）"), "空引号或空括号"),
     (re.compile(r"\{\{|\}\}|\{%|%\}"), "未渲染的模板标记"),
-    (
-        re.compile(
-            r"(?<![\d.])0(?:\.0+)?(?:多|余|万)?(?:个|场次|人次|件|支|名|批次|集|次|场|项|人|%)"
-        ),
-        "数量为零的表述",
-    ),
+    (re.compile(r"(?<![\d.])\d{6,}"), "六位以上的数字（应写作“万”）"),
     (re.compile(f"[{OPEN}{MID}{CLOSE}]"), "未处理的数据项标记"),
 ]
+ZERO_LABEL = "数量为零的表述"
 
 
-def document_check(doc: ReportDocument) -> None:
-    """Refuse a document with a placeholder, None, empty quotes or a zero boast: fail loudly."""
+def zero_pattern(units: Iterable[str]) -> re.Pattern[str]:
+    """A zero followed by one of ``units`` (and always by %): ``0个``, ``0期``, ``0.0万人次``."""
+    words = sorted({u for u in units if u}, key=len, reverse=True)
+    alternatives = "|".join([*(re.escape(w) for w in words), "%"])
+    return re.compile(rf"(?<![\d.])0(?:\.0+)?(?:多|余|万)?(?:{alternatives})")
+
+
+def campaign_units(spec: Any) -> set[str]:
+    """Every measure word of the campaign file: its figures' and reported values' ``unit``."""
+    units = {str(f.get("unit", "")) for f in spec.figures}
+    units |= {item.unit for item in spec.value_items}
+    return {u for u in units if u}
+
+
+def document_check(
+    doc: ReportDocument, *, units: Iterable[str] = (), zero_codes: Iterable[str] = ()
+) -> None:
+    """Refuse a document with a placeholder, None, empty quotes, a six-digit number or a zero
+    boast — a zero before one of the campaign's measure words (``units``), or a run printing a
+    figure whose value is zero (``zero_codes``): fail loudly, naming the paragraph."""
+    checks = [*_CHECKS, (zero_pattern(units), ZERO_LABEL)]
+    zeros = set(zero_codes)
     problems: list[str] = []
     for index, block in enumerate(doc.blocks, start=1):
         text = block.text
-        for pattern, label in _CHECKS:
+        for pattern, label in checks:
             for match in pattern.finditer(text):
                 start = max(0, match.start() - 12)
                 problems.append(f"第 {index} 段有{label}：…{text[start : match.end() + 12]}…")
+        for run in block.runs:
+            if run.figure in zeros:
+                problems.append(f"第 {index} 段有{ZERO_LABEL}：数据项 {run.figure} 为零却被写入。")
         if not text.strip():
             problems.append(f"第 {index} 段为空。")
     if not doc.blocks:
@@ -219,12 +256,126 @@ def document_check(doc: ReportDocument) -> None:
         raise ReportCheckError("报告自检未通过，已停止生成：\n" + "\n".join(problems[:20]))
 
 
+def plain(text: str) -> str:
+    """Text without figure markers (for the check sheet and the dashboard)."""
+    return MARKER.sub(lambda m: m.group(2), text)
+
+
+# --- time: cut-off, report date, stage, milestones ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportTime:
+    """When the report stands: the cut-off, the report's date and what follows from them."""
+
+    start: dt.date
+    end: dt.date
+    cutoff: dt.date
+    report_date: dt.date
+    elapsed: float  # share of the campaign's days passed at the cut-off
+    final: bool  # a closing evaluation (elapsed ≥ [report].final_share)
+    by_cutoff: str  # 截至6月30日 when the cut-off is before the campaign's end, else ""
+    as_of: str  # by_cutoff in a mid-campaign report, "" in a closing one (rule sentences)
+    since: str  # 今年以来, or 2021年以来 in a report dated in a later year
+    milestones: dict[str, bool]  # code (and implied word) → reached by the cut-off
+
+
+def report_date_default(*, spec: Any, cutoff: dt.date) -> dt.date:
+    """No 成文日期 set: the cut-off plus ``[report].date_after_days``, within the campaign."""
+    after = cutoff + dt.timedelta(days=int(spec.report["date_after_days"]))
+    return max(cutoff, min(after, spec.end))
+
+
+def report_time(*, spec: Any, cutoff: dt.date, report_date: dt.date | None = None) -> ReportTime:
+    report_date = report_date or report_date_default(spec=spec, cutoff=cutoff)
+    days = (spec.end - spec.start).days
+    elapsed = 1.0 if days <= 0 else max(0.0, min(1.0, (cutoff - spec.start).days / days))
+    reached: dict[str, bool] = {}
+    for milestone in spec.milestones:
+        hit = cutoff >= milestone.date
+        reached[milestone.code] = hit
+        reached.update({word: hit for word in milestone.implies})
+    by_cutoff = f"截至{rel_date(cutoff, report_date)}" if cutoff < spec.end else ""
+    final = elapsed >= float(spec.report["final_share"])
+    return ReportTime(
+        start=spec.start,
+        end=spec.end,
+        cutoff=cutoff,
+        report_date=report_date,
+        elapsed=elapsed,
+        final=final,
+        by_cutoff=by_cutoff,
+        as_of="" if final else by_cutoff,
+        since="今年以来" if report_date.year == spec.start.year else f"{spec.start.year}年以来",
+        milestones=reached,
+    )
+
+
+def period_text(end: dt.date, reporting: str, report_date: dt.date) -> str:
+    """The reporting period ending on ``end``: 12月 / 2021年12月 / 第四季度 / 2021年第四季度."""
+    year = "" if end.year == report_date.year else f"{end.year}年"
+    if reporting == "quarter":
+        return f"{year}第{CN_DIGITS[(end.month - 1) // 3 + 1]}季度"
+    return f"{year}{end.month}月"
+
+
+# --- what the template sees ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """``campaign`` in a template: prints as its name; ``.goals``, ``.start`` … for the rest."""
+
+    code: str
+    name: str
+    goals: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    settings: dict[str, Any]
+    report: dict[str, Any]
+    milestones: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """``unit`` in a template: prints as its name; ``.code``, ``.kind``, ``.level`` (code),
+    ``.level_name`` (县, 镇, 部门 …)."""
+
+    name: str
+    code: str
+    kind: str
+    level: str
+    level_name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def level_words(level: Level, *, unit: str, city: str = "") -> dict[str, str]:
+    """``lv`` in a template: the level's words with ``{unit}`` the unit's name (县教育局), and
+    ``guide_named`` with the evaluation's city (江州市委), or the bare ``guide`` (市委) when no
+    city is set."""
+    words = {key: value.replace("{unit}", unit) for key, value in level.words.items()}
+    named = words.get("guide_named", "")
+    if "{city}" in named:
+        words["guide_named"] = named.replace("{city}", city) if city else words["guide"]
+    return words
+
+
+# --- problems -----------------------------------------------------------------------------------
+
+
 @dataclass
 class ProblemText:
     code: str
     name: str
+    goal: str
     sentence: str
     suggestion: str
+    suggestion_title: str
     strength: float
     units: int
 
@@ -235,53 +386,133 @@ def _number(value: Any, percent: bool) -> str:
     return figure_display(Decimal(str(value)), "%" if percent else "exact")
 
 
-def _rule_context(result: RuleResult, campaign_settings: dict[str, Any]) -> dict[str, Any]:
+def _joined(names: list[str]) -> str:
+    """甲, 甲和乙, 甲、乙和丙."""
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + "和" + names[-1]
+
+
+def examples_text(names: list[str], short: int, total: int) -> str:
+    """The short units a sentence names: 如甲、乙、丙等 (some of them), 为甲和乙 (all of them),
+    以甲、乙、丙较为突出 (every measured unit is short: the worst ones)."""
+    if not names:
+        return ""
+    if len(names) < short:
+        if short == total:
+            return "以" + "、".join(names) + "较为突出"
+        return "如" + "、".join(names) + "等"
+    return "为" + _joined(names)
+
+
+def rule_context(result: RuleResult, base: dict[str, Any]) -> dict[str, Any]:
+    """The names a rule's sentence and suggestion may use (docs/campaign-format.md)."""
     rule = result.rule
     first = rule.conditions[0] if rule else None
     percent = bool(first and first.percent)
-    threshold = next(iter(result.thresholds.values()), None)
+    threshold = result.thresholds.get(first.label) if first else None
     value = None
-    if result.units and first is not None:
-        value = result.units[0].measures.get(first.label) if rule.is_self else None
-    total_short = (
-        sum(Decimal(str(u.measures.get(first.label) or 0)) for u in result.short_units)
-        if first
-        else 0
-    )
+    if rule is not None and rule.is_self and result.units and first is not None:
+        value = result.units[0].measures.get(first.label)
+    names = [u.label or u.name for u in result.examples]
+    everyone = result.units_short == result.units_total and result.units_short > 1
+    named_all = bool(names) and len(names) == result.units_short
     return {
+        **base,
         "units": result.units_short,
         "total": result.units_total,
+        "base": result.units_total,
         "share": figure_display(Decimal(str(result.share)), "%"),
         "threshold": _number(threshold, percent),
         "value": _number(value, percent),
         "value_raw": value,
-        "sum": _number(total_short, percent),
-        "settings": campaign_settings,
+        "sum": _number(result.short_sum(), percent),
+        "sum_raw": result.short_sum(),
+        "everyone": everyone,
+        "zero_units": result.zero_units(),
+        "unit_word": result.unit_word,
+        "base_word": result.base_word,
+        "extent": f"{'全部' if everyone else ''}{result.units_short}个{result.unit_word}",
+        "examples": names,
+        "examples_text": examples_text(names, result.units_short, result.units_total),
+        "who": _joined(names) if named_all else f"{result.units_short}个{result.unit_word}",
+        "some": "个别" if result.units_short == 1 else "一些",
+        "part": "个别" if result.units_short == 1 else "部分",
     }
 
 
-def problems_text(rules: list[RuleResult], campaign_settings: dict[str, Any]) -> list[ProblemText]:
-    """Sentences of the fired rules, strongest first, at most four."""
+def problems_select(
+    rules: list[RuleResult], *, spec: Any
+) -> tuple[list[RuleResult], list[RuleResult]]:
+    """The fired rules the report shows (in order) and those it leaves out, by the campaign's
+    ``[report]`` settings; marks each result's ``shown`` and ``omitted``."""
+    report = spec.report
+    goals = list(spec.goals)
+    order = report["problems_order"]
+
+    def goal_index(result: RuleResult) -> int:
+        return goals.index(result.goal) if result.goal in goals else len(goals)
+
+    def index(result: RuleResult) -> int:
+        return result.rule.index if result.rule else 0
+
+    if order == "strength":
+        key: Any = lambda r: (-r.strength, index(r))  # noqa: E731
+    elif order == "file":
+        key = index
+    elif isinstance(order, list):
+        key = lambda r: (  # noqa: E731
+            order.index(r.code) if r.code in order else len(order),
+            goal_index(r),
+            index(r),
+        )
+    else:
+        key = lambda r: (goal_index(r), index(r))  # noqa: E731
+    fired = sorted((r for r in rules if r.fired), key=key)
+    limit = int(report["problems_max"])
+    for result in rules:
+        result.shown, result.omitted = None, ""
+    for result in fired[:limit]:
+        result.shown = True
+    for result in fired[limit:]:
+        result.shown = False
+        result.omitted = f"超出报告所列问题条数（{limit}条）"
+    return fired[:limit], fired[limit:]
+
+
+def problems_text(results: list[RuleResult], base: dict[str, Any]) -> list[ProblemText]:
+    """Render each fired rule's sentence and suggestion (stored on the result, without figure
+    markers, for the check sheet and the dashboard)."""
     env = template_environment()
     out: list[ProblemText] = []
-    fired = sorted((r for r in rules if r.fired), key=lambda r: -r.strength)
-    for result in fired[:MAX_PROBLEMS]:
-        context = _rule_context(result, campaign_settings)
-        result.context = context
+    for result in results:
         rule = result.rule
-        sentence = _compiled(env, rule.sentence).render(**context).strip().rstrip("。；;")
-        suggestion = (
-            _compiled(env, rule.suggestion).render(**context).strip().rstrip("。；;")
-            if rule.suggestion
-            else ""
-        )
-        result.sentence, result.suggestion = sentence, suggestion
+        if rule is None:
+            continue
+        context = rule_context(result, base)
+        result.context = {k: v for k, v in context.items() if k not in base}
+
+        def render(text: str, what: str, rule=rule, context=context) -> str:
+            if not text:
+                return ""
+            try:
+                return _compiled(env, text).render(**context).strip().rstrip("。；;")
+            except jinja2.TemplateSyntaxError as exc:
+                raise UserError(f"规则 {rule.code} 的 {what} 语法错误：{exc.message}") from exc
+            except jinja2.UndefinedError as exc:
+                raise UserError(
+                    f"规则 {rule.code} 的 {what} 引用了未定义的内容：{exc.message}"
+                ) from exc
+
+        sentence = render(rule.sentence, "sentence")
+        suggestion = render(rule.suggestion, "suggestion")
+        result.sentence, result.suggestion = plain(sentence), plain(suggestion)
         out.append(
             ProblemText(
                 code=result.code,
                 name=result.name,
+                goal=rule.goal,
                 sentence=sentence,
                 suggestion=suggestion,
+                suggestion_title=render(rule.suggestion_title, "suggestion_title"),
                 strength=result.strength,
                 units=result.units_short,
             )
@@ -338,20 +569,74 @@ def document_compose(
     campaign_name: str,
     campaign_settings: dict[str, Any],
     meta: dict[str, str] | None = None,
+    report_date: dt.date | None = None,
 ) -> ReportDocument:
-    """Render the template with figures and rules, parse it into blocks and check the result."""
-    problems = problems_text(rules, campaign_settings)
-    context = {
-        "f": _Figures(figures.values),
-        "ev": evaluation,
-        "unit": unit_name,
-        "campaign": campaign_name,
-        "problems": problems,
-        "suggestions": [p.suggestion for p in problems if p.suggestion],
-        "weak": [] if problems else weakest_measures(rules),
-        "cutoff": figures.cutoff,
-        "until": figures.until,
+    """Render the template with figures and rules, parse it into blocks and check the result.
+
+    The template's names are listed in docs/campaign-format.md ("The report template").
+    ``report_date``: the report's date (default: the evaluation's ``sign_date``, else the
+    cut-off plus ``[report].date_after_days``).
+    """
+    from xunzhi.campaigns.selectors import unit_level
+
+    campaign = figures.campaign
+    spec = campaign.spec
+    org = figures.unit
+    level = figures.level or unit_level(campaign=campaign, unit=org)
+    time = report_time(
+        spec=spec,
+        cutoff=figures.cutoff,
+        report_date=report_date or getattr(evaluation, "sign_date", None),
+    )
+    lv = level_words(level, unit=unit_name, city=getattr(evaluation, "city", "") or "")
+    fig = _Figures(figures.values)
+    base = {
+        "lv": lv,
+        "f": fig,
         "settings": campaign_settings,
+        "cutoff": figures.cutoff,
+        "report_date": time.report_date,
+        "by_cutoff": time.by_cutoff,
+        "as_of": time.as_of,
+        "progress": time,
+        "last_period": period_text(
+            last_period_end(figures.cutoff, spec.settings.get("reporting", "month")),
+            spec.settings.get("reporting", "month"),
+            time.report_date,
+        ),
+    }
+    shown, omitted = problems_select(rules, spec=spec)
+    problems = problems_text(shown, base)
+    left_out = problems_text(omitted, base)
+    context = {
+        **base,
+        "ev": evaluation,
+        "unit": UnitView(
+            name=unit_name,
+            code=org.code,
+            kind=org.kind,
+            level=level.code,
+            level_name=level.name,
+        ),
+        "campaign": CampaignView(
+            code=spec.code,
+            name=campaign_name,
+            goals=spec.goals,
+            start=spec.start,
+            end=spec.end,
+            settings=dict(spec.settings),
+            report=dict(spec.report),
+            milestones=spec.milestones,
+        ),
+        "problems": problems,
+        "omitted": left_out,
+        "suggestions": [p.suggestion for p in problems if p.suggestion],
+        "shown_goals": {p.goal for p in problems if p.goal},
+        "shown_codes": {p.code for p in problems},
+        "weak": [] if (problems or left_out) else weakest_measures(rules),
+        "until": figures.until,
+        "since": time.since,
+        "ms": time.milestones,
     }
     env = template_environment()
     try:
@@ -365,7 +650,12 @@ def document_compose(
         (b.text for b in blocks if b.kind == "title"), f"{unit_name}{campaign_name}评估报告"
     )
     doc = ReportDocument(title=title, blocks=blocks, meta=dict(meta or {}))
-    document_check(doc)
+    zero_codes = {
+        code
+        for code, value in figures.values.items()
+        if value.kind != "list" and not value.missing and value.value == 0
+    }
+    document_check(doc, units=campaign_units(spec), zero_codes=zero_codes)
     return doc
 
 

@@ -26,6 +26,13 @@ class Evaluation(models.Model):
         blank=True,
         help_text="中文数字，如“第三”（不含“巡回指导组”）。",
     )
+    group_title = models.CharField(
+        "指导组名称",
+        max_length=60,
+        blank=True,
+        help_text="如“市委党纪学习教育第二巡回指导组”；留空则按活动定义文件的格式由序号生成"
+        "（如“市委第三巡回指导组”，评估市时为“省委…”）。",
+    )
     arrival_date = models.DateField("入驻日期", null=True, blank=True)
     city = models.CharField(
         "所在市", max_length=30, blank=True, help_text="如“某某”（不含“市”字）。"
@@ -45,10 +52,13 @@ class Evaluation(models.Model):
     )
     addressee = models.CharField("主送机关", max_length=100, blank=True)
     signature = models.CharField(
-        "署名机关", max_length=100, blank=True, help_text="留空则使用“市委第×巡回指导组”。"
+        "署名机关", max_length=100, blank=True, help_text="留空则使用指导组名称。"
     )
     sign_date = models.DateField(
-        "成文日期", null=True, blank=True, help_text="留空则使用截止日期。"
+        "成文日期",
+        null=True,
+        blank=True,
+        help_text="留空则为截止日期后若干天（活动定义文件 [report].date_after_days），不晚于活动结束。",
     )
     until = models.DateField(
         "数据截止日期", null=True, blank=True, help_text="如 2021-06-30；留空则统计到活动结束。"
@@ -65,11 +75,6 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}（{self.campaign}）"
-
-    @property
-    def group_title(self) -> str:
-        """市委第三巡回指导组, or 市委巡回指导组 when no number is set."""
-        return f"市委{self.group_number}巡回指导组"
 
 
 class ReportVersion(models.Model):

@@ -14,15 +14,22 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import jinja2
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xunzhi.campaigns.levels import Level
 from xunzhi.figures.engine import Scope
 from xunzhi.figures.services import FigureSet, RuleResult, figures_compute, rules_evaluate
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
-from xunzhi.reports.compose import document_compose, template_read
+from xunzhi.reports.compose import (
+    document_compose,
+    report_date_default,
+    template_environment,
+    template_read,
+)
 from xunzhi.reports.document import ReportDocument
 from xunzhi.reports.models import Evaluation, ReportVersion
 
@@ -30,6 +37,7 @@ FORMATS = ("docx", "html", "md", "pdf")
 
 EVALUATION_FIELDS = (
     "group_number",
+    "group_title",
     "arrival_date",
     "city",
     "strategies",
@@ -74,10 +82,37 @@ def evaluation_save(*, evaluation: Evaluation) -> Evaluation:
     return evaluation
 
 
-def _evaluation_view(evaluation: Evaluation, cutoff: dt.date) -> SimpleNamespace:
+def evaluation_group_title(*, evaluation: Evaluation, level: Level | None = None) -> str:
+    """The guidance group's name: the evaluation's own, else the campaign's pattern
+    (``[report].group_title``) filled with the group number and the unit's level words
+    (市委第三巡回指导组; 省委第三巡回指导组 for a city)."""
+    if evaluation.group_title.strip():
+        return evaluation.group_title.strip()
+    from xunzhi.campaigns.selectors import unit_level
+
+    campaign = evaluation.campaign
+    level = level or unit_level(campaign=campaign, unit=evaluation.unit)
+    pattern = campaign.spec.report["group_title"]
+    env = template_environment()
+    try:
+        return (
+            env.from_string(pattern)
+            .render(lv=level.words, number=evaluation.group_number.strip())
+            .strip()
+        )
+    except jinja2.TemplateError as exc:
+        raise UserError(f"活动定义文件 [report].group_title 写法有误：{exc}") from exc
+
+
+def _evaluation_view(evaluation: Evaluation, figures: FigureSet) -> SimpleNamespace:
+    """``ev`` in the template: the stored settings, ``group_title`` resolved and ``sign_date``
+    the report's date (the stored one, else the default after the cut-off)."""
     values = {name: getattr(evaluation, name) for name in EVALUATION_FIELDS}
-    values["sign_date"] = evaluation.sign_date or evaluation.until or cutoff
-    values["group_title"] = evaluation.group_title
+    spec = evaluation.campaign.spec
+    values["sign_date"] = evaluation.sign_date or report_date_default(
+        spec=spec, cutoff=figures.cutoff
+    )
+    values["group_title"] = evaluation_group_title(evaluation=evaluation, level=figures.level)
     return SimpleNamespace(**values)
 
 
@@ -94,7 +129,7 @@ def report_compose(*, evaluation: Evaluation) -> ComposedReport:
         template_text=template_read(spec.template_path),
         figures=figures,
         rules=rules,
-        evaluation=_evaluation_view(evaluation, figures.cutoff),
+        evaluation=_evaluation_view(evaluation, figures),
         unit_name=unit.name,
         campaign_name=campaign.name,
         campaign_settings=spec.settings,

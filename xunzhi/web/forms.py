@@ -165,6 +165,12 @@ class ReportForm(forms.Form):
     group_number = forms.CharField(
         label="指导组序号", max_length=10, required=False, help_text="中文数字，如“第三”。"
     )
+    group_title = forms.CharField(
+        label="指导组名称",
+        max_length=60,
+        required=False,
+        help_text="留空则由序号生成，如“市委第三巡回指导组”。",
+    )
     arrival_date = forms.DateField(
         label="入驻日期",
         required=False,

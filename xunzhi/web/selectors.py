@@ -73,7 +73,11 @@ def report_figures_cached(
     (figures service, computed twice, cached on the data stamp)."""
     from xunzhi.figures.services import figures_compute
 
-    key = f"xz:figs:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    # the campaign file's digest: figure names and definitions change when it is reloaded
+    key = (
+        f"xz:figs:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
+        f"{stamp or data_stamp()}"
+    )
     cache = figure_cache()
     rows = cache.get(key)
     if rows is not None:
@@ -107,28 +111,36 @@ def report_figures_cached(
 
 
 def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | None = None) -> list:
-    """The problem rules that fire for ``scope`` (figures service), cached on the data stamp."""
+    """The problem rules that fire for ``scope`` (figures service), in the report's order, each
+    saying whether the report shows it (the report's own choice, ``problems_select``) and why
+    not; cached on the data stamp."""
     from xunzhi.figures.services import rules_evaluate
     from xunzhi.lib.errors import UserError
+    from xunzhi.reports.compose import problems_select
 
-    key = f"xz:rules:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
+    key = (
+        f"xz:rules:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
+        f"{stamp or data_stamp()}"
+    )
     cache = figure_cache()
     fired = cache.get(key)
     if fired is None:
         try:
             results = rules_evaluate(campaign=campaign, unit=scope, until=until)
+            shown, omitted = problems_select(results, spec=campaign.spec)
         except UserError:
-            results = []
+            shown, omitted = [], []
         fired = [
             {
                 "code": r.code,
                 "name": r.name,
+                "goal": r.goal,
                 "units_short": r.units_short,
                 "units_total": r.units_total,
-                "sentence": r.sentence,
+                "shown": bool(r.shown),
+                "omitted": r.omitted,
             }
-            for r in results
-            if r.fired
+            for r in [*shown, *omitted]
         ]
         cache.set(key, fired, 3600)
     return fired

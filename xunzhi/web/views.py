@@ -154,7 +154,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cache = figure_cache()
     # The body depends only on the unit, the user's scope and the data: render it once per
     # data version (a write changes the stamp, so it is never stale).
-    key = f"xz:dashbody:{_BODY_TAG}:{campaign.pk}:{scope.path}:{unit.path}:{until}:{stamp}"
+    key = (
+        f"xz:dashbody:{_BODY_TAG}:{campaign.pk}:{campaign.source_sha256[:12]}:"
+        f"{scope.path}:{unit.path}:{until}:{stamp}"
+    )
     body = cache.get(key)
     if body is None:
         stats = dashboard_cached(campaign=campaign, scope=unit, until=until, stamp=stamp)

@@ -397,13 +397,17 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 def rule_page(request: HttpRequest, code: str) -> HttpResponse:
-    """One problem rule for a unit: whether it fires, its thresholds and the units short of them."""
+    """One problem rule for a unit: whether it fires (and whether the report shows it), its
+    thresholds and the units short of them."""
     from xunzhi.figures.services import rules_evaluate
+    from xunzhi.reports.compose import problems_select
 
     campaign = _campaign(request)
     unit = _unit_param(request, user_scope(request.user))
     until = _until(request)
-    results = {r.code: r for r in rules_evaluate(campaign=campaign, unit=unit, until=until)}
+    evaluated = rules_evaluate(campaign=campaign, unit=unit, until=until)
+    problems_select(evaluated, spec=campaign.spec)
+    results = {r.code: r for r in evaluated}
     rule = results.get(code)
     if rule is None:
         raise Http404("没有这条规则。")

@@ -39,6 +39,10 @@ class Command(XunzhiCommand):
         parser.add_argument("--check-sheet", help="同时写出数据核对表（.xlsx）的路径")
         group = parser.add_argument_group("评估设置（覆盖数据库中保存的设置）")
         group.add_argument("--group", help="指导组序号，如“第三”")
+        group.add_argument(
+            "--group-title",
+            help="指导组名称，如“市委党纪学习教育第二巡回指导组”（默认按活动定义文件的格式由序号生成）",
+        )
         group.add_argument("--arrival", help="入驻日期，如 2021-03-17")
         group.add_argument("--city", help="所在市名称（不含“市”）")
         group.add_argument("--strategies", help="市委发展战略，如“工业强市、生态立市”")
@@ -46,7 +50,9 @@ class Command(XunzhiCommand):
         group.add_argument("--lecture-places", help="主要领导宣讲地点（台账无记录时使用）")
         group.add_argument("--addressee", help="主送机关")
         group.add_argument("--signature", help="署名机关")
-        group.add_argument("--sign-date", help="成文日期，如 2021-07-05")
+        group.add_argument(
+            "--sign-date", help="成文日期，如 2021-07-05（默认为截止日期后若干天，见活动定义文件）"
+        )
         group.add_argument(
             "--save", action="store_true", help="把以上设置保存到数据库，供网页和以后的报告使用"
         )
@@ -75,6 +81,7 @@ class Command(XunzhiCommand):
             campaign=campaign,
             unit=unit,
             group_number=options["group"],
+            group_title=options["group_title"],
             city=options["city"],
             strategies=options["strategies"],
             brand=options["brand"],
