@@ -43,6 +43,7 @@ from xunzhi.ledgers.services import (
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org
 from xunzhi.web.forms import LoginForm, PasswordForm, ValueReturnForm, ledger_form_class
+from xunzhi.web.http import redirect_next
 from xunzhi.web.scope import (
     can,
     can_edit_kind,
@@ -456,7 +457,9 @@ def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
                         user=request.user,
                     )
                     messages.success(request, "修改已保存。")
-                return redirect(request.GET.get("next") or reverse("ledger_list", args=[kind]))
+                return redirect_next(
+                    request, request.GET.get("next"), reverse("ledger_list", args=[kind])
+                )
             except UserError as exc:
                 form.add_error(None, str(exc))
     else:
@@ -487,7 +490,7 @@ def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc) if isinstance(exc, UserError) else "请求无效。")
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
-    return redirect(request.POST.get("next") or reverse("ledger_list", args=[kind]))
+    return redirect_next(request, request.POST.get("next"), reverse("ledger_list", args=[kind]))
 
 
 # --- reported values ---------------------------------------------------------------------
