@@ -2,8 +2,9 @@
 
 Variables (all optional for the demo):
 
-- ``XUNZHI_DEBUG``          true/false, default true for the local demo
-- ``XUNZHI_SECRET_KEY``     required when debug is off
+- ``XUNZHI_DEBUG``          true/false, default false: debug pages only when asked for
+- ``XUNZHI_SECRET_KEY``     at least 50 characters; by default one is generated once and kept in
+                            ``$XUNZHI_DATA_DIR/secret_key``
 - ``XUNZHI_ALLOWED_HOSTS``  comma separated, default ``127.0.0.1,localhost``
 - ``XUNZHI_DATA_DIR``       data folder (SQLite file, reports, uploads), default ``./data``
 - ``DATABASE_URL``          e.g. ``postgres://user@127.0.0.1:5432/xunzhi``; SQLite by default
@@ -16,20 +17,26 @@ from pathlib import Path
 
 import dj_database_url
 
-from xunzhi.lib.env import EnvError, env_bool, env_int, env_list, env_path, env_str
+from xunzhi.lib.env import (
+    EnvError,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    stored_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-DEBUG = env_bool("XUNZHI_DEBUG", True)
+DEBUG = env_bool("XUNZHI_DEBUG", False)
 DATA_DIR = env_path("XUNZHI_DATA_DIR", BASE_DIR / "data")
 
-_DEMO_SECRET = "xunzhi-demo-only-not-for-production-0d1f6c2b9a4e47c8b3a5e2f1d7c6b4a3"
+# Never a key written in the code: the one given, else one generated once into the data folder.
 SECRET_KEY = env_str("XUNZHI_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise EnvError("关闭调试模式（XUNZHI_DEBUG=false）时必须设置 XUNZHI_SECRET_KEY。")
-    SECRET_KEY = _DEMO_SECRET
+    SECRET_KEY = stored_secret_key(DATA_DIR)
 elif len(SECRET_KEY) < 50:
     raise EnvError("环境变量 XUNZHI_SECRET_KEY 太短：至少需要 50 个字符。")
 
