@@ -13,6 +13,7 @@ Variables (all optional for the demo):
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "js_lib_htmx",
+    "axes",
+    "auditlog",
     "xunzhi.organisations",
     "xunzhi.campaigns",
     "xunzhi.ledgers",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "xunzhi.reports",
     "xunzhi.web",
     "xunzhi.demo",
+    "xunzhi.audit",
 ]
 
 MIDDLEWARE = [
@@ -73,8 +77,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xunzhi.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a locked-out login into the Chinese lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xunzhi.urls"
@@ -149,9 +156,35 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Audit log (django-auditlog with our entry model, see xunzhi/audit).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True  # "东山镇", not "12", in before → after
+AUDITLOG_MASK_CALLABLE = "xunzhi.audit.registry.mask"
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and restores are not a person's writes
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login guard (django-axes): after XUNZHI_LOGIN_FAILURES wrong passwords for one account, or
+# XUNZHI_LOGIN_ADDRESS_FAILURES from one address (an office behind one NAT address shares it),
+# logins are refused for XUNZHI_LOGIN_LOCKOUT_MINUTES; the office can unlock an account earlier.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURES_ADDRESS = env_int("XUNZHI_LOGIN_ADDRESS_FAILURES", 30, minimum=1)
+AXES_FAILURE_LIMIT = env_int("XUNZHI_LOGIN_FAILURES", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: see LoginGuardHandler
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("XUNZHI_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = False  # else one's own login would clear the address's failures
+AXES_HANDLER = "xunzhi.web.login_guard.LoginGuardHandler"
+AXES_LOCKOUT_CALLABLE = "xunzhi.web.login_guard.lockout_response"
+# Behind a reverse proxy, the client's address is taken from X-Forwarded-For (that many proxies).
+PROXY_COUNT = env_int("XUNZHI_PROXY_COUNT", 0)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("orgs/leaders/<int:pk>/edit/", views.leader_edit, name="leader_edit"),
     path("users/", views.user_list, name="users"),
     path("users/<str:username>/active/", views.user_active, name="user_active"),
+    path("users/<str:username>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/new/", views.user_edit, name="user_new"),
     path("users/<str:username>/edit/", views.user_edit, name="user_edit"),
     path("upload/", views_jobs.upload, name="upload"),
