@@ -35,6 +35,7 @@ urlpatterns = [
     path("jobs/<int:pk>/annotated/<int:index>/", views_jobs.job_annotated, name="job_annotated"),
     path("reports/", views_jobs.reports, name="reports"),
     path("reports/<int:pk>/", views_jobs.report_preview, name="report_preview"),
+    path("reports/report.css", views_jobs.report_css, name="report_css"),
     path(
         "reports/<int:pk>/download/<str:fmt>/", views_jobs.report_download, name="report_download"
     ),
