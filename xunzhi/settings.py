@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "xunzhi.web",
     "xunzhi.demo",
     "xunzhi.audit",
+    "xunzhi.backups",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,9 @@ MEDIA_URL = "/media/"
 
 # Audit log (django-auditlog with our entry model, see xunzhi/audit).
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# django-auditlog's own migrations create its default entry table even when it is swapped out
+# for ours: an unused table that would only hold foreign keys to the users.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True  # "东山镇", not "12", in before → after
 AUDITLOG_MASK_CALLABLE = "xunzhi.audit.registry.mask"
 AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and restores are not a person's writes

@@ -30,7 +30,12 @@ _WHAT_ACTIONS = {
     "delete": AuditEntry.Action.DELETE,
 }
 #: Labels of the values an event records that are not fields of the record.
-EXTRA_LABELS = {"account": "该账号登录失败次数", "address": "该地址登录失败次数"}
+EXTRA_LABELS = {
+    "account": "该账号登录失败次数",
+    "address": "该地址登录失败次数",
+    "created_at": "备份时间",
+    "engine": "数据库",
+}
 EMPTY = ("", "None")
 
 
