@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.db import models
+from django.utils import timezone
 
 from xunzhi.audit.context import Via, audit_current
 
@@ -55,6 +56,13 @@ class AuditEntryManager(LogEntryManager):
 class AuditEntry(AbstractLogEntry):
     """One write by a person (or a login event): who, when, what, before → after, how."""
 
+    # The base's fields, named in Chinese (the admin and forms show these names).
+    object_repr = models.TextField("对象")
+    action = models.PositiveSmallIntegerField(
+        "操作类型", choices=list(ACTION_LABELS.items()), db_index=True
+    )
+    remote_addr = models.GenericIPAddressField("地址", blank=True, null=True)
+    timestamp = models.DateTimeField("时间", default=timezone.now, db_index=True)
     via = models.CharField("途径", max_length=8, choices=Via.choices, default=Via.SYSTEM)
     event = models.CharField("事件", max_length=8, choices=Event.choices, blank=True)
     actor_name = models.CharField("操作人", max_length=150, blank=True)
