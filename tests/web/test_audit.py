@@ -138,6 +138,18 @@ def test_organisations_and_users(clients, county):
     assert org_entry.actor.username == "office"
 
     office.post(
+        reverse("org_new"),
+        {"code": "T99", "name": "新村支部", "kind": "党支部", "member_count": 8, "parent": town.pk},
+    )
+    created = _entries("org", action=AuditEntry.Action.CREATE).get()
+    assert _changes(created) == {
+        "组织代码": ("", "T99"),
+        "组织名称": ("", "新村支部"),
+        "类型": ("", "党支部"),
+        "党员数": ("", "8"),
+        "领导班子": ("", "否"),
+    }  # its own columns only: no reverse relations, no tree bookkeeping
+    office.post(
         reverse("user_new"),
         {
             "username": "newclerk",
@@ -153,6 +165,7 @@ def test_organisations_and_users(clients, county):
     assert "pbkdf2" not in str(user_entry.changes) and "md5" not in str(user_entry.changes)
     profile_entry = _entries("profile", action=AuditEntry.Action.CREATE).get()
     assert _changes(profile_entry)["角色"] == ("", "填报员")
+    assert _changes(profile_entry)["用户"] == ("", "newclerk")
     office.post(reverse("user_active", args=["newclerk"]), {"active": "0"})
     active = _entries("user", action=AuditEntry.Action.UPDATE).last()
     assert _changes(active)["有效"] == ("是", "否")

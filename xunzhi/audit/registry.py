@@ -31,6 +31,12 @@ def mask(value: str) -> str:
     return "******"
 
 
+def _fields(model, exclude: list[str] = ()) -> list[str]:
+    """The model's own columns worth a line (never its reverse relations, which django-auditlog
+    would print as "Leader.None", nor the id the entry names anyway)."""
+    return [f.name for f in model._meta.concrete_fields if f.name not in {"id", *exclude}]
+
+
 def register_models() -> None:
     from xunzhi.intake.models import ImportBatch
     from xunzhi.ledgers.models import LEDGER_MODELS, ValueSubmission
@@ -38,34 +44,26 @@ def register_models() -> None:
     from xunzhi.reports.models import Evaluation, ReportVersion
     from xunzhi.web.models import Profile
 
+    def register(model, exclude: list[str] = (), **options) -> None:
+        auditlog.register(model, include_fields=_fields(model, exclude), **options)
+
     for model in LEDGER_MODELS.values():
-        auditlog.register(model, exclude_fields=LEDGER_EXCLUDE)
+        register(model, LEDGER_EXCLUDE)
         post_delete.disconnect(
             sender=model, dispatch_uid=auditlog._dispatch_uid(post_delete, log_delete)
         )
-    auditlog.register(ValueSubmission, exclude_fields=[*BOOKKEEPING, "campaign"])
-    auditlog.register(Org, exclude_fields=[*BOOKKEEPING, "path", "depth", "numchild"])
-    auditlog.register(Leader, exclude_fields=BOOKKEEPING)
-    auditlog.register(Profile)
-    auditlog.register(
+    register(ValueSubmission, [*BOOKKEEPING, "campaign"])
+    register(Org, [*BOOKKEEPING, "path", "depth", "numchild"])
+    register(Leader, BOOKKEEPING)
+    register(Profile)
+    register(
         get_user_model(),
-        include_fields=[
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_active",
-            "is_staff",
-            "is_superuser",
-            "password",
-        ],
+        ["last_login", "date_joined", "groups", "user_permissions"],
         mask_fields=["password"],
     )
-    auditlog.register(Evaluation, exclude_fields=[*BOOKKEEPING, "campaign"])
-    auditlog.register(ReportVersion, exclude_fields=["created_at", "fired_rules"])
-    auditlog.register(
-        ImportBatch, include_fields=["file_name", "kind", "added", "updated", "unchanged"]
-    )
+    register(Evaluation, [*BOOKKEEPING, "campaign"])
+    register(ReportVersion, ["created_at", "fired_rules"])
+    register(ImportBatch, ["file_sha256", "created_at", "summary", "user"])
 
 
 def audited_models() -> list:

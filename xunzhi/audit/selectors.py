@@ -29,12 +29,13 @@ _WHAT_ACTIONS = {
     "update": AuditEntry.Action.UPDATE,
     "delete": AuditEntry.Action.DELETE,
 }
-#: Labels of the values an event records that are not fields of the record.
+#: Labels of what an event records besides fields, and of fields left without a Chinese name.
 EXTRA_LABELS = {
     "account": "该账号登录失败次数",
     "address": "该地址登录失败次数",
     "created_at": "备份时间",
     "engine": "数据库",
+    "user": "用户",
 }
 EMPTY = ("", "None")
 
@@ -109,7 +110,8 @@ def audit_changes(entry: AuditEntry) -> list[Change]:
     for name, pair in (entry.changes or {}).items():
         before, after = (list(pair) + ["", ""])[:2] if isinstance(pair, list) else ("", "")
         field = _field(model, name)
-        label = str(field.verbose_name) if field is not None else EXTRA_LABELS.get(name, name)
+        label = str(field.verbose_name) if field is not None else name
+        label = EXTRA_LABELS.get(label, label)  # untranslated defaults ("user") and extras
         if name == "password":  # masked: say that it changed, never what it is
             created = entry.action == AuditEntry.Action.CREATE
             before, after = "", ("已设置" if created else "已修改")
