@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium for browser tests, LibreOffice and the
-# CJK fonts of docs/gbt9704 mapping for PDF rendering, poppler for reading PDFs back.
+# CJK fonts of docs/gbt9704 mapping for PDF rendering, poppler for reading PDFs back,
+# the PostgreSQL client programs (pg_dump, pg_restore, psql) for xunzhi backup/restore.
 # As root they are installed with apt-get; otherwise they are named and we stop.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ packages=(
   fonts-arphic-gbsn00lp
   fonts-liberation2
   texlive-lang-chinese
+  postgresql-client
 )
 
 missing=()

@@ -23,13 +23,24 @@ from xunzhi.organisations.selectors import org_find, org_subtree
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, data_dir: Path, extra_env: dict | None = None):
+#: What a production start leaves unset: debug, HTTPS and the key take their defaults.
+PRODUCTION_UNSET = ("XUNZHI_DEBUG", "XUNZHI_HTTPS", "XUNZHI_SECRET_KEY")
+
+
+def _clean_env(data_dir: Path, *, drop: tuple[str, ...] = ()) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE") and not k.startswith("PYTEST")
+        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", *drop)
+        and not k.startswith("PYTEST")
     }
-    env.update({"XUNZHI_DATA_DIR": str(data_dir)}, **(extra_env or {}))
+    env["XUNZHI_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run_cli(*args: str, data_dir: Path, extra_env: dict | None = None, drop: tuple[str, ...] = ()):
+    env = _clean_env(data_dir, drop=drop)
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "xunzhi.cli", *args],
         cwd=ROOT,
@@ -57,27 +68,97 @@ class TestSettingsHelpers:
         with pytest.raises(EnvError, match="不能小于"):
             env_int("XZ_N", 1, minimum=0)
 
-    def test_production_settings_need_a_secret_key(self, tmp_path):
-        result = run_cli("check", data_dir=tmp_path, extra_env={"XUNZHI_DEBUG": "false"})
+    def test_defaults_are_production_safe(self, tmp_path):
+        """No XUNZHI_DEBUG, no XUNZHI_SECRET_KEY: debug is off and the key is generated once
+        into the data folder (readable by its owner only), never a key written in the code."""
+        show = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+        first = run_cli(
+            "shell", "--no-imports", "-c", show, data_dir=tmp_path, drop=PRODUCTION_UNSET
+        )
+        assert first.returncode == 0, first.stderr
+        debug, key = first.stdout.split()
+        assert debug == "False"
+        stored = tmp_path / "secret_key"
+        assert stored.read_text().strip() == key and len(key) >= 50
+        assert oct(stored.stat().st_mode & 0o777) == "0o600"
+        again = run_cli(
+            "shell", "--no-imports", "-c", show, data_dir=tmp_path, drop=PRODUCTION_UNSET
+        )
+        assert again.stdout.split() == ["False", key]
+        elsewhere = run_cli(
+            "shell", "--no-imports", "-c", show, data_dir=tmp_path / "b", drop=PRODUCTION_UNSET
+        )
+        assert elsewhere.returncode == 0 and elsewhere.stdout.split()[1] != key
+
+    def test_debug_only_when_asked(self, tmp_path):
+        show = "from django.conf import settings; print(settings.DEBUG)"
+        result = run_cli(
+            "shell", "--no-imports", "-c", show, data_dir=tmp_path, extra_env={"XUNZHI_DEBUG": "1"}
+        )
+        assert result.stdout.strip() == "True"
+
+    def test_unusable_key_settings_are_refused_in_chinese(self, tmp_path):
+        short = run_cli("check", data_dir=tmp_path, extra_env={"XUNZHI_SECRET_KEY": "short"})
+        assert short.returncode != 0 and "XUNZHI_SECRET_KEY 太短" in short.stderr
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("x")
+        result = run_cli("check", data_dir=blocker / "data", drop=PRODUCTION_UNSET)
         assert result.returncode != 0
-        assert "XUNZHI_SECRET_KEY" in result.stderr
-        assert "Traceback" not in result.stderr
+        assert "密钥" in result.stderr and "Traceback" not in result.stderr
 
     def test_check_deploy_is_clean_with_production_settings(self, tmp_path):
+        """The README's production settings: allowed hosts; debug, HTTPS and key by default."""
         result = run_cli(
             "check",
             "--deploy",
             "--fail-level",
             "WARNING",
             data_dir=tmp_path,
-            extra_env={
-                "XUNZHI_DEBUG": "false",
-                "XUNZHI_SECRET_KEY": "k" * 20 + "9f8e7d6c5b4a3" * 4,
-                "XUNZHI_ALLOWED_HOSTS": "xunzhi.example.gov.cn",
-            },
+            extra_env={"XUNZHI_ALLOWED_HOSTS": "xunzhi.example.gov.cn"},
+            drop=PRODUCTION_UNSET,
         )
         assert result.returncode == 0, result.stderr
         assert "no issues" in result.stdout
+
+    def test_plain_gunicorn_serves_no_debug_pages(self, tmp_path):
+        """``gunicorn xunzhi.wsgi`` with nothing set: Chinese error pages, no settings dump."""
+        import socket
+        import time
+
+        import httpx
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = _clean_env(tmp_path, drop=PRODUCTION_UNSET)
+        env["XUNZHI_HTTPS"] = "false"  # the test speaks plain HTTP
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "xunzhi.wsgi", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    missing = httpx.get(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "gunicorn 未在 60 秒内启动"
+                    time.sleep(0.3)
+            assert missing.status_code == 404
+            assert "URLconf" not in missing.text and "DEBUG = True" not in missing.text
+            assert "页面" in missing.text
+            bad_host = httpx.get(
+                f"http://127.0.0.1:{port}/login/", headers={"Host": "evil.example"}, timeout=5
+            )
+            assert bad_host.status_code == 400
+            assert "DisallowedHost" not in bad_host.text and "SECRET_KEY" not in bad_host.text
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 class TestCli:

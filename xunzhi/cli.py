@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(argv)
+        from xunzhi.audit.context import Via, audit_context
+
+        # What a command changes is logged as done on the command line by this system account.
+        with audit_context(via=Via.CLI, actor_name=f"命令行：{_system_user()}"):
+            execute_from_command_line(argv)
     except KeyboardInterrupt:
         sys.stderr.write("已中断。\n")
         sys.exit(130)
@@ -34,6 +38,15 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"错误：{describe_exception(exc)}\n")
         sys.exit(1)
+
+
+def _system_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return str(os.getuid())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,8 +2,9 @@
 
 Variables (all optional for the demo):
 
-- ``XUNZHI_DEBUG``          true/false, default true for the local demo
-- ``XUNZHI_SECRET_KEY``     required when debug is off
+- ``XUNZHI_DEBUG``          true/false, default false: debug pages only when asked for
+- ``XUNZHI_SECRET_KEY``     at least 50 characters; by default one is generated once and kept in
+                            ``$XUNZHI_DATA_DIR/secret_key``
 - ``XUNZHI_ALLOWED_HOSTS``  comma separated, default ``127.0.0.1,localhost``
 - ``XUNZHI_DATA_DIR``       data folder (SQLite file, reports, uploads), default ``./data``
 - ``DATABASE_URL``          e.g. ``postgres://user@127.0.0.1:5432/xunzhi``; SQLite by default
@@ -12,24 +13,31 @@ Variables (all optional for the demo):
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 
-from xunzhi.lib.env import EnvError, env_bool, env_int, env_list, env_path, env_str
+from xunzhi.lib.env import (
+    EnvError,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    stored_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
-DEBUG = env_bool("XUNZHI_DEBUG", True)
+DEBUG = env_bool("XUNZHI_DEBUG", False)
 DATA_DIR = env_path("XUNZHI_DATA_DIR", BASE_DIR / "data")
 
-_DEMO_SECRET = "xunzhi-demo-only-not-for-production-0d1f6c2b9a4e47c8b3a5e2f1d7c6b4a3"
+# Never a key written in the code: the one given, else one generated once into the data folder.
 SECRET_KEY = env_str("XUNZHI_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise EnvError("关闭调试模式（XUNZHI_DEBUG=false）时必须设置 XUNZHI_SECRET_KEY。")
-    SECRET_KEY = _DEMO_SECRET
+    SECRET_KEY = stored_secret_key(DATA_DIR)
 elif len(SECRET_KEY) < 50:
     raise EnvError("环境变量 XUNZHI_SECRET_KEY 太短：至少需要 50 个字符。")
 
@@ -48,6 +56,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "js_lib_htmx",
+    "axes",
+    "auditlog",
+    "csp",
     "xunzhi.organisations",
     "xunzhi.campaigns",
     "xunzhi.ledgers",
@@ -56,18 +67,25 @@ INSTALLED_APPS = [
     "xunzhi.reports",
     "xunzhi.web",
     "xunzhi.demo",
+    "xunzhi.audit",
+    "xunzhi.backups",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xunzhi.audit.middleware.AuditMiddleware",
+    "xunzhi.web.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a locked-out login into the Chinese lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xunzhi.urls"
@@ -142,9 +160,38 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Audit log (django-auditlog with our entry model, see xunzhi/audit).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# django-auditlog's own migrations create its default entry table even when it is swapped out
+# for ours: an unused table that would only hold foreign keys to the users.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True  # "东山镇", not "12", in before → after
+AUDITLOG_MASK_CALLABLE = "xunzhi.audit.registry.mask"
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and restores are not a person's writes
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login guard (django-axes): after XUNZHI_LOGIN_FAILURES wrong passwords for one account, or
+# XUNZHI_LOGIN_ADDRESS_FAILURES from one address (an office behind one NAT address shares it),
+# logins are refused for XUNZHI_LOGIN_LOCKOUT_MINUTES; the office can unlock an account earlier.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURES_ADDRESS = env_int("XUNZHI_LOGIN_ADDRESS_FAILURES", 30, minimum=1)
+AXES_FAILURE_LIMIT = env_int("XUNZHI_LOGIN_FAILURES", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: see LoginGuardHandler
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("XUNZHI_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = False  # else one's own login would clear the address's failures
+AXES_HANDLER = "xunzhi.web.login_guard.LoginGuardHandler"
+AXES_LOCKOUT_CALLABLE = "xunzhi.web.login_guard.lockout_response"
+# Behind a reverse proxy, the client's address is taken from X-Forwarded-For (that many proxies).
+PROXY_COUNT = env_int("XUNZHI_PROXY_COUNT", 0)
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -163,6 +210,22 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only
+# (Bootstrap's icons are data: URIs); no inline script or style, no eval, no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SILENCED_SYSTEM_CHECKS = (
     [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
 )

@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import PASSWORD
 from tests.web.messy import messy_activities
@@ -112,7 +113,8 @@ def test_clerk_uploads_confirms_and_finds_records(page_for, live_server, county,
     # delete one through htmx (the browser's confirm dialog accepted)
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("table button", has_text="删除").first.click()
-    page.wait_for_function("document.querySelector('#xz-total').innerText === '2'")
+    # (expect polls without eval: the page's Content-Security-Policy forbids string code)
+    expect(page.locator("#xz-total")).to_have_text("2")
     assert "记录已删除" in page.inner_text("main")
 
 

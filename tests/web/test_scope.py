@@ -218,3 +218,18 @@ def test_edit_rights_by_kind(clients, role, kind):
     assert response.status_code == (200 if role in EDIT_RIGHTS[kind] else 403)
     list_page = clients[role].get(reverse("ledger_list", args=[kind])).content.decode()
     assert (reverse("ledger_new", args=[kind]) in list_page) is (role in EDIT_RIGHTS[kind])
+
+
+AUDIT_READERS = {"office", "inspector"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_log_rights_and_scope(clients, people, county, role):
+    """The office and the guidance group read the log of their scope; nobody else reads it."""
+    west = county.townships[1]
+    for name in ("audit", "audit_export"):
+        response = clients[role].get(reverse(name), {"unit": west.code})
+        assert response.status_code == (200 if role in AUDIT_READERS else 403), name
+    # a clerk's own writes are in the log, but the clerk cannot open it
+    response = clients[role].get(reverse("audit"), {"actor": "clerk"})
+    assert response.status_code == (200 if role in AUDIT_READERS else 403)

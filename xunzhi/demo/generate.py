@@ -142,7 +142,10 @@ def demo_generate(
     campaign = campaign or _builtin_campaign()
     started = time.perf_counter()
     rng = random.Random(seed)
-    with transaction.atomic():
+    from xunzhi.audit.services import audit_suppressed
+
+    # A generated county replaces everything at once: no audit entry per generated row.
+    with transaction.atomic(), audit_suppressed():
         demo_clear()
         if scale == "county":
             root = _county_tree(rng, number=1, name=names.COUNTY_NAMES[0])

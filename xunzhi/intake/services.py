@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xunzhi.audit.services import audit_import_batches, audit_suppressed
 from xunzhi.intake.blanks import annotated_workbook, template_workbook
 from xunzhi.intake.engine import ImportIssue, Plan, SheetSummary, plan_files, plan_write
 from xunzhi.intake.exporters import EXPORTERS
@@ -129,7 +130,13 @@ def ledger_import(
     if progress:
         total = plan.total_rows or 1
         write_progress = lambda done, _t: progress(total + done, total * 2)  # noqa: E731
-    result.batch_ids = plan_write(plan, user=user, dry_run=dry_run, progress=write_progress)
+    # One audit entry per file, none per row: the rows record their batch.
+    with audit_suppressed():
+        result.batch_ids = plan_write(plan, user=user, dry_run=dry_run, progress=write_progress)
+    if result.batch_ids:
+        from xunzhi.audit.units import unit_of
+
+        audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(user))
     return result
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from xunzhi.audit.services import audit_log_delete
 from xunzhi.ledgers.models import (
     Activity,
     Problem,
@@ -29,10 +30,13 @@ class LedgerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def delete_model(self, request, obj):
+        audit_log_delete(instance=obj)  # the ledgers have no delete receiver (see xunzhi.audit)
         super().delete_model(request, obj)
         ledger_changed.send(sender=None, kind=obj._meta.model_name)
 
     def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("org"):
+            audit_log_delete(instance=obj)
         super().delete_queryset(request, queryset)
         ledger_changed.send(sender=None, kind=queryset.model._meta.model_name)
 

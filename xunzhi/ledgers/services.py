@@ -10,6 +10,7 @@ submitted or approved period are locked. Bulk imports live in :mod:`xunzhi.intak
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
+from xunzhi.audit.services import audit_log_delete, audit_log_update
 from xunzhi.ledgers.models import (
     LEDGER_MODELS,
     ReportedValue,
@@ -180,7 +182,9 @@ def ledger_update(
     if changed != 1:  # pragma: no cover - guarded by select_for_update above
         raise UserError("保存失败：该记录已被其他用户修改，请刷新后重试。")
     _changed(kind)
-    return model.objects.get(pk=pk)
+    saved = model.objects.get(pk=pk)
+    audit_log_update(before=current, after=saved)
+    return saved
 
 
 @transaction.atomic
@@ -197,6 +201,7 @@ def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | No
         raise UserError(
             f"删除失败：该记录已被其他用户修改（当前是第 {current.version} 版），请刷新后再确认删除。"
         )
+    audit_log_delete(instance=current)  # before: a deleted instance forgets its pk
     try:
         current.delete()
     except models.ProtectedError as exc:
@@ -326,6 +331,7 @@ def values_save(
         row = existing.get(code)
         if value is None:
             if row is not None:
+                audit_log_delete(instance=row)
                 row.delete()
         elif row is None:
             ReportedValue.objects.create(
@@ -335,6 +341,9 @@ def values_save(
             ReportedValue.objects.filter(pk=row.pk).update(
                 value=value, version=F("version") + 1, updated_at=now
             )
+            after = copy.copy(row)
+            after.value = value
+            audit_log_update(before=row, after=after)
     sub.status = SubmissionStatus.DRAFT if sub.status != SubmissionStatus.RETURNED else sub.status
     sub.version += 1
     sub.save(update_fields=["status", "version"])

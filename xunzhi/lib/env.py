@@ -58,3 +58,34 @@ def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     path = Path(raw) if raw else default
     return path.expanduser().resolve()
+
+
+def stored_secret_key(data_dir: Path) -> str:
+    """The secret key kept in ``data_dir/secret_key``, generated on first use (mode 0600).
+
+    Created atomically (written aside, then hard-linked into place), so that processes starting
+    together (gunicorn workers, the task worker) all end up with the same key."""
+    import secrets
+
+    path = data_dir / "secret_key"
+    try:
+        if not path.is_file():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            aside = data_dir / f".secret_key.{os.getpid()}"
+            aside.write_text(secrets.token_urlsafe(60), encoding="ascii")
+            aside.chmod(0o600)
+            try:
+                os.link(aside, path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+            finally:
+                aside.unlink(missing_ok=True)
+        key = path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise EnvError(
+            f"无法在数据目录 {data_dir} 中生成或读取密钥文件 secret_key（{exc.strerror}）："
+            "请检查 XUNZHI_DATA_DIR，或用环境变量 XUNZHI_SECRET_KEY 提供密钥。"
+        ) from exc
+    if len(key) < 50:
+        raise EnvError(f"密钥文件 {path} 的内容太短（至少 50 个字符）：请删除它以重新生成。")
+    return key

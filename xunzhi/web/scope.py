@@ -17,8 +17,8 @@ from xunzhi.web.models import Profile, Role
 
 #: What each role may do (besides reading its scope).
 PERMISSIONS: dict[str, set[str]] = {
-    Role.OFFICE: {"edit", "upload", "values", "review", "report", "visits", "manage"},
-    Role.INSPECTOR: {"review", "report", "visits"},
+    Role.OFFICE: {"edit", "upload", "values", "review", "report", "visits", "manage", "audit"},
+    Role.INSPECTOR: {"review", "report", "visits", "audit"},
     Role.CLERK: {"edit", "upload", "values"},
     Role.VIEWER: set(),
 }
@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "report": "生成评估报告",
     "visits": "记录督导情况",
     "manage": "管理组织和用户",
+    "audit": "查看操作日志",
 }
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from xunzhi.audit.context import audit_context
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import DataStamp, Job, JobStatus, Profile, Role
@@ -61,17 +62,16 @@ def user_save(
             except ValidationError as exc:
                 raise UserError("密码不符合要求：" + "；".join(exc.messages)) from exc
         user.set_password(password)
-    if created or password:
-        user.save()
-    Profile.objects.update_or_create(
-        user=user, defaults={"role": role, "scope": scope, "display_name": display_name}
-    )
+    with audit_context(unit=scope):  # a new user has no profile yet to tell its unit
+        if created or password:
+            user.save()
+        Profile.objects.update_or_create(
+            user=user, defaults={"role": role, "scope": scope, "display_name": display_name}
+        )
     return user
 
 
-@transaction.atomic
-def user_set_active(*, username: str, active: bool, actor_scope: Org | None = None, actor=None):
-    """Enable or disable a login (inside the actor's scope; nobody disables themself)."""
+def _user_in_scope(username: str, actor_scope: Org | None):
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -81,11 +81,32 @@ def user_set_active(*, username: str, active: bool, actor_scope: Org | None = No
         profile is None or not profile.scope.path.startswith(actor_scope.path)
     ):
         raise UserError(f"用户“{username}”不在您的管理范围内。")
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, username: str, active: bool, actor_scope: Org | None = None, actor=None):
+    """Enable or disable a login (inside the actor's scope; nobody disables themself)."""
+    user = _user_in_scope(username, actor_scope)
     if actor is not None and actor.pk == user.pk and not active:
         raise UserError("不能停用自己的账号。")
     user.is_active = active
     user.save(update_fields=["is_active"])
     return user
+
+
+@transaction.atomic
+def user_unlock(*, username: str, actor_scope: Org | None = None) -> int:
+    """Lift a login lockout of an account before its time is up (its failed logins are
+    forgotten); returns how many failure records went."""
+    from xunzhi.audit.models import Event
+    from xunzhi.audit.services import audit_event
+    from xunzhi.web.login_guard import login_failures_clear
+
+    user = _user_in_scope(username, actor_scope)
+    cleared = login_failures_clear(username=user.get_username())
+    audit_event(event=Event.UNLOCK, instance=user)
+    return cleared
 
 
 @transaction.atomic

@@ -13,11 +13,23 @@ from django_tasks import task
 def import_task(job_id: int) -> None:
     from xunzhi.web.jobs import import_job_run
 
-    import_job_run(job_id=job_id)
+    with _as_job_user(job_id):
+        import_job_run(job_id=job_id)
 
 
 @task()
 def report_task(job_id: int) -> None:
     from xunzhi.web.jobs import report_job_run
 
-    report_job_run(job_id=job_id)
+    with _as_job_user(job_id):
+        report_job_run(job_id=job_id)
+
+
+def _as_job_user(job_id: int):
+    """Audit entries written by the job name the user who started it, via 后台任务."""
+    from xunzhi.audit.context import Via, audit_context
+    from xunzhi.web.models import Job
+
+    job = Job.objects.select_related("user").filter(pk=job_id).first()
+    user = job.user if job is not None else None
+    return audit_context(via=Via.TASK, actor=user, request=None, unit=None)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("orgs/leaders/<int:pk>/edit/", views.leader_edit, name="leader_edit"),
     path("users/", views.user_list, name="users"),
     path("users/<str:username>/active/", views.user_active, name="user_active"),
+    path("users/<str:username>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/new/", views.user_edit, name="user_new"),
     path("users/<str:username>/edit/", views.user_edit, name="user_edit"),
     path("upload/", views_jobs.upload, name="upload"),
@@ -34,6 +35,7 @@ urlpatterns = [
     path("jobs/<int:pk>/annotated/<int:index>/", views_jobs.job_annotated, name="job_annotated"),
     path("reports/", views_jobs.reports, name="reports"),
     path("reports/<int:pk>/", views_jobs.report_preview, name="report_preview"),
+    path("reports/report.css", views_jobs.report_css, name="report_css"),
     path(
         "reports/<int:pk>/download/<str:fmt>/", views_jobs.report_download, name="report_download"
     ),

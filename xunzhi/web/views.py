@@ -43,6 +43,7 @@ from xunzhi.ledgers.services import (
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org
 from xunzhi.web.forms import LoginForm, PasswordForm, ValueReturnForm, ledger_form_class
+from xunzhi.web.http import redirect_next
 from xunzhi.web.scope import (
     can,
     can_edit_kind,
@@ -81,6 +82,7 @@ _NAV = (
     ("job", "upload"),
     ("report", "reports"),
     ("figure", "reports"),
+    ("audit", "audit"),
 )
 
 
@@ -99,7 +101,7 @@ def _ctx(request: HttpRequest, **extra):
         "kinds": KINDS,
         "perm": {
             a: can(request.user, a)
-            for a in ("edit", "upload", "values", "review", "report", "visits", "manage")
+            for a in ("edit", "upload", "values", "review", "report", "visits", "manage", "audit")
         },
     }
     base.update(extra)
@@ -459,7 +461,9 @@ def ledger_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
                         user=request.user,
                     )
                     messages.success(request, "修改已保存。")
-                return redirect(request.GET.get("next") or reverse("ledger_list", args=[kind]))
+                return redirect_next(
+                    request, request.GET.get("next"), reverse("ledger_list", args=[kind])
+                )
             except UserError as exc:
                 form.add_error(None, str(exc))
     else:
@@ -490,7 +494,7 @@ def ledger_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc) if isinstance(exc, UserError) else "请求无效。")
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
-    return redirect(request.POST.get("next") or reverse("ledger_list", args=[kind]))
+    return redirect_next(request, request.POST.get("next"), reverse("ledger_list", args=[kind]))
 
 
 # --- reported values ---------------------------------------------------------------------
@@ -744,14 +748,16 @@ def org_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "manage")
+    from xunzhi.web.login_guard import locked_usernames
     from xunzhi.web.models import Profile
 
-    profiles = scoped(Profile.objects.select_related("user", "scope"), request.user, field="scope")
-    return render(
-        request,
-        "web/users.html",
-        _ctx(request, profiles=profiles.order_by("scope__path", "user__username")),
+    profiles = list(
+        scoped(
+            Profile.objects.select_related("user", "scope"), request.user, field="scope"
+        ).order_by("scope__path", "user__username")
     )
+    locked = locked_usernames([p.user.username for p in profiles])
+    return render(request, "web/users.html", _ctx(request, profiles=profiles, locked=locked))
 
 
 @login_required
@@ -818,6 +824,20 @@ def user_active(request: HttpRequest, username: str) -> HttpResponse:
         messages.success(
             request, f"用户“{user.username}”已{'启用' if user.is_active else '停用'}。"
         )
+    except UserError as exc:
+        messages.error(request, str(exc))
+    return redirect("users")
+
+
+@login_required
+@require_POST
+def user_unlock(request: HttpRequest, username: str) -> HttpResponse:
+    require(request.user, "manage")
+    from xunzhi.web.services import user_unlock as unlock
+
+    try:
+        unlock(username=username, actor_scope=user_scope(request.user))
+        messages.success(request, f"已解除用户“{username}”的登录锁定。")
     except UserError as exc:
         messages.error(request, str(exc))
     return redirect("users")

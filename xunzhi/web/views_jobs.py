@@ -310,12 +310,37 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
             files=version.paths(),
             others=others,
             recomposed=recomposed,
+            report_css_version=_report_css_version(),
             nav="reports",
         ),
     )
 
 
 _PREVIEWS: dict[tuple, str] = {}
+# The renderer puts its stylesheet inline; the page links it instead (report_css), as the
+# Content-Security-Policy allows no inline style.
+_INLINE_STYLE = re.compile(r"<style>.*?</style>", re.S)
+
+
+def _report_css_version() -> str:
+    import hashlib
+
+    from xunzhi.reports.render.html import REPORT_CSS
+
+    return hashlib.sha256(REPORT_CSS.encode()).hexdigest()[:12]
+
+
+def report_css(request: HttpRequest) -> HttpResponse:
+    """The report preview's stylesheet (the HTML renderer's own), cached for a year under
+    its version."""
+    from xunzhi.reports.render.html import REPORT_CSS
+
+    response = HttpResponse(REPORT_CSS, content_type="text/css; charset=utf-8")
+    if request.GET.get("v") == _report_css_version():
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _preview_html(version) -> tuple[str, bool]:
@@ -345,7 +370,7 @@ def _preview_html(version) -> tuple[str, bool]:
             href = escape(f"{base}{m[1]}/{suffix}", quote=True)
             return f'<a class="figure" data-figure="{m[1]}" href="{href}">{m[2]}</a>'
 
-        html = _FIGURE_SPAN.sub(link, raw)
+        html = _FIGURE_SPAN.sub(link, _INLINE_STYLE.sub("", raw, count=1))
         if len(_PREVIEWS) > 64:
             _PREVIEWS.clear()
         _PREVIEWS[key] = html

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from xunzhi.lib.commands import XunzhiCommand
+from xunzhi.lib.env import stored_secret_key
 
 
 def server_environment(environ: dict[str, str]) -> dict[str, str]:
@@ -22,17 +22,8 @@ def server_environment(environ: dict[str, str]) -> dict[str, str]:
     env.setdefault("XUNZHI_DEBUG", "false")
     env.setdefault("XUNZHI_HTTPS", "false")
     if not env.get("XUNZHI_SECRET_KEY"):
-        env["XUNZHI_SECRET_KEY"] = _stored_secret_key(Path(settings.DATA_DIR))
+        env["XUNZHI_SECRET_KEY"] = stored_secret_key(Path(settings.DATA_DIR))
     return env
-
-
-def _stored_secret_key(data_dir: Path) -> str:
-    path = data_dir / "secret_key"
-    if not path.is_file():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(60), encoding="ascii")
-        path.chmod(0o600)
-    return path.read_text(encoding="ascii").strip()
 
 
 class Command(XunzhiCommand):
