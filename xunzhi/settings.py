@@ -151,6 +151,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Limits on uploads, imports and background jobs (README, "Limits"); all in the environment.
+UPLOAD_MAX_FILE_MB = env_int("XUNZHI_UPLOAD_MAX_FILE_MB", 50, minimum=1)
+UPLOAD_MAX_REQUEST_MB = env_int("XUNZHI_UPLOAD_MAX_REQUEST_MB", 100, minimum=1)
+UPLOAD_KEEP_HOURS = env_int("XUNZHI_UPLOAD_KEEP_HOURS", 24, minimum=1)
+ANNOTATED_KEEP_DAYS = env_int("XUNZHI_ANNOTATED_KEEP_DAYS", 7, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("XUNZHI_IMPORT_MAX_UNCOMPRESSED_MB", 400, minimum=1)
+IMPORT_MAX_ROWS = env_int("XUNZHI_IMPORT_MAX_ROWS", 500_000, minimum=10)
+IMPORT_MAX_COLUMNS = env_int("XUNZHI_IMPORT_MAX_COLUMNS", 256, minimum=10)
+IMPORT_MAX_CELLS = env_int("XUNZHI_IMPORT_MAX_CELLS", 6_000_000, minimum=100)
+JOB_ISOLATION = env_bool("XUNZHI_JOB_ISOLATION", True)
+JOB_MEMORY_MB = env_int("XUNZHI_JOB_MEMORY_MB", 2048, minimum=256)
+JOB_TIMEOUT_SECONDS = env_int("XUNZHI_JOB_TIMEOUT_SECONDS", 1800, minimum=10)
+
 # Production hardening: on whenever debug is off; TLS-only parts follow XUNZHI_HTTPS.
 HTTPS = env_bool("XUNZHI_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
