@@ -185,6 +185,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", ctx)
 
 
+def id_param(data, name: str, label: str) -> int:
+    """A record id from a form or query string; anything but a plain positive integer is a 404
+    naming the field (never a 500)."""
+    raw = str(data.get(name) or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise Http404(f"{label}编号“{shown}”无效。" if raw else f"请选择{label}。")
+    return int(raw)
+
+
 def _unit_param(request: HttpRequest, scope: Org) -> Org:
     code = request.GET.get("unit", "").strip()
     if not code:
