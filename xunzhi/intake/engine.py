@@ -976,6 +976,7 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
     insert_rows: list[int] = []
     update_rows: list[int] = []
     summary = parsed.summary
+    changed_keys: list[tuple] = []
     for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
         out = list(rec)
         for i, fn in enumerate(conv):
@@ -991,14 +992,19 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
             summary.added += 1
             inserts.append(tuple(out))
             insert_rows.append(row_no)
+            changed_keys.append(key)
         elif old[1] == vals:
             summary.unchanged += 1
         else:
             summary.updated += 1
             updates.append((*vals, old[0]))
             update_rows.append(row_no)
+            changed_keys.append(key)
     if not write:
         return
+    if parsed.kind.name == "values" and changed_keys:
+        org_at, period_at = key_fields.index("org"), key_fields.index("period")
+        _bump_submissions(campaign_id, {(k[org_at], k[period_at]) for k in changed_keys})
     if inserts:
         # In natural-key order the unique index grows at its end instead of at random
         # places: fewer B-tree pages touched (about a quarter faster on SQLite).
@@ -1017,6 +1023,30 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
         tick,
     )
     tick(summary.unchanged)
+
+
+def _bump_submissions(campaign_id: int, pairs: set[tuple[int, str]]) -> None:
+    """Reported values an import changed move their period's submission to a new version, so
+    that a values form opened before the import is refused on save (never overwrites them)."""
+    from xunzhi.ledgers.models import ValueSubmission
+
+    existing = set()
+    by_org: dict[int, set[str]] = {}
+    for org_id, period in pairs:
+        by_org.setdefault(org_id, set()).add(period)
+    for org_id, periods in by_org.items():
+        qs = ValueSubmission.objects.filter(
+            campaign_id=campaign_id, org_id=org_id, period__in=periods
+        )
+        existing |= {(org_id, p) for p in qs.values_list("period", flat=True)}
+        qs.update(version=F("version") + 1)
+    ValueSubmission.objects.bulk_create(
+        [
+            ValueSubmission(campaign_id=campaign_id, org_id=org_id, period=period)
+            for org_id, period in sorted(pairs - existing)
+        ],
+        batch_size=1000,
+    )
 
 
 def _sortable(rec: tuple, key_pos: list[int]) -> tuple:
