@@ -20,7 +20,8 @@ from typing import ClassVar
 from django.db.models import Count, QuerySet
 
 from xunzhi.intake.kinds import KINDS, Kind
-from xunzhi.intake.values import neutralise, tags_text
+from xunzhi.intake.values import tags_text
+from xunzhi.lib.sheets import neutralise
 from xunzhi.organisations.models import Leader, Org
 
 EXPORTERS: dict[str, type[Exporter]] = {}
