@@ -4,6 +4,7 @@ annotated workbook and its 错误清单, the blank template's unit list, the 数
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -75,6 +76,6 @@ def test_check_sheet_holds_no_formula(county, tmp_path, settings):
     county.county.refresh_from_db()
     evaluation = evaluation_for(campaign=county.campaign, unit=county.county)
     version = report_generate(evaluation=evaluation, formats=("md",), check_sheet=True)
-    data = open(version.check_sheet_path, "rb").read()
+    data = Path(version.check_sheet_path).read_bytes()
     assert _formulas(data) == []
     assert any(str(t).startswith("'" + EVIL) for t in _texts(data))
