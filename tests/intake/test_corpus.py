@@ -561,8 +561,11 @@ class TestLockedValues:
         from xunzhi.ledgers.models import ValueSubmission
 
         ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
-        ValueSubmission.objects.create(
-            campaign=county.campaign, org=county.townships[0], period="2021-06", status=status
+        ValueSubmission.objects.update_or_create(  # the import made a draft of it
+            campaign=county.campaign,
+            org=county.townships[0],
+            period="2021-06",
+            defaults={"status": status},
         )
         result = run(
             county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "999"]])
@@ -579,8 +582,11 @@ class TestLockedValues:
         from xunzhi.ledgers.models import ValueSubmission
 
         ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
-        ValueSubmission.objects.create(
-            campaign=county.campaign, org=county.townships[0], period="2021-06", status="已退回"
+        ValueSubmission.objects.update_or_create(  # the import made a draft of it
+            campaign=county.campaign,
+            org=county.townships[0],
+            period="2021-06",
+            defaults={"status": "已退回"},
         )
         ok(county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "120"]]))
         assert ReportedValue.objects.get(org__code="T11").value == Decimal("120")

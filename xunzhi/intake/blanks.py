@@ -25,6 +25,7 @@ TEMPLATE_ROWS = 2000
 
 def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     spec = campaign.spec if campaign is not None else None
+    kind = Kind(kind.name, tuple(c for c in kind.columns if c.template), kind.signature)
     wb = Workbook()
     ws = wb.active
     ws.title = kind.label[:31]

@@ -130,6 +130,7 @@ def ledger_import(
         total = plan.total_rows or 1
         write_progress = lambda done, _t: progress(total + done, total * 2)  # noqa: E731
     result.batch_ids = plan_write(plan, user=user, dry_run=dry_run, progress=write_progress)
+    result.ok = not plan.errors  # rows changed on the web since their export are refused
     return result
 
 
