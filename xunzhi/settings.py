@@ -97,9 +97,11 @@ except Exception as exc:  # dj_database_url raises bare exceptions on unknown sc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets the web app read while a background import or report writes.
+        # WAL lets the web app read while a background import or report writes; a writer
+        # waits up to 30 s for another (an import holds the lock only while it writes, a few
+        # seconds for 200 000 rows) instead of failing with "database is locked".
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

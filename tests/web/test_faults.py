@@ -142,3 +142,59 @@ def test_worker_killed_mid_job_is_detected_and_restarted(server):
     assert "后台任务进程已退出" in server.output()
     ok = server.wait_job(job_id(server.upload(clerk, "好.xlsx", activities_book(3))), timeout=90)
     assert ok["status"] == "done", ok
+
+
+def test_a_long_write_makes_web_edits_wait_not_fail(server):
+    """While another process holds SQLite's write lock for 12 s (a long import), a web save
+    waits and succeeds (it gave 500 "database is locked" after 10 s), and the worker keeps
+    running the job queued meanwhile (issue 9, row 6)."""
+    import sqlite3
+    import threading
+
+    from tests.live import csrf
+
+    assert server.query("PRAGMA journal_mode")[0][0] == "wal"
+    clerk = server.client("clerk")
+    url = "/values/T11/2021-06/"
+    token = csrf(clerk.get(url).text)
+    version = int(re.search(r'name="version" value="(\d+)"', clerk.get(url).text)[1])
+    held = threading.Event()
+
+    def hold_lock() -> None:
+        con = sqlite3.connect(server.data_dir / "xunzhi.sqlite3", isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(12)
+        con.execute("COMMIT")
+        con.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    held.wait()
+    started = time.monotonic()
+    queued = server.upload(clerk, "好.xlsx", activities_book(3))
+    response = clerk.post(
+        url,
+        data={
+            "action": "save",
+            "v_专班抽调人数": "3",
+            "version": str(version),
+            "csrfmiddlewaretoken": token,
+        },
+        headers={"Referer": server.base + url},
+    )
+    waited = time.monotonic() - started
+    holder.join()
+    assert response.status_code == 302, response.text[:300]
+    assert waited > 5  # it did wait for the lock
+    assert (
+        server.query("SELECT value FROM ledgers_reportedvalue WHERE item='专班抽调人数'") == [(3,)]
+        or server.query("SELECT value FROM ledgers_reportedvalue WHERE item='专班抽调人数'")
+        == [("3",)]
+        or server.query(
+            "SELECT CAST(value AS TEXT) FROM ledgers_reportedvalue WHERE item='专班抽调人数'"
+        )[0][0].startswith("3")
+    )
+    job = server.wait_job(job_id(queued), timeout=120)
+    assert job["status"] == "done", job
+    assert pid_alive(server.worker_pid())

@@ -63,6 +63,8 @@ class Command(XunzhiCommand):
                 options["bind"],
                 "--workers",
                 str(options["workers"]),
+                "--timeout",  # above SQLite's 30 s wait for a writer
+                "90",
                 "--access-logfile",
                 "-",
                 "--log-level",
