@@ -258,13 +258,34 @@ def _signatures(kind: str | None) -> str:
     return "；".join(f"{k.label}：{'、'.join(k.signature)}" for k in kinds)
 
 
-def _parser(col, plan: Plan, hint: YearHint) -> Callable[[object], Any]:
+def _max_length(model, name: str) -> int | None:
+    try:
+        return getattr(model._meta.get_field(name), "max_length", None)
+    except Exception:  # noqa: BLE001 - a column without a model field has no limit
+        return None
+
+
+def _bounded(parse: Callable[[object], str], limit: int | None) -> Callable[[object], str]:
+    """Text no longer than the database column (PostgreSQL would refuse the whole import)."""
+    if not limit:
+        return parse
+
+    def parse_bounded(value: object) -> str:
+        text = parse(value)
+        if len(text) > limit:
+            raise CellError(f"内容过长：最多 {limit} 个字符，现有 {len(text)} 个")
+        return text
+
+    return parse_bounded
+
+
+def _parser(col, plan: Plan, hint: YearHint, model=None) -> Callable[[object], Any]:
     spec = plan.campaign.spec
     kind = col.parse
     if kind == "text":
-        return to_text
+        return _bounded(to_text, _max_length(model, col.field))
     if kind == "key":
-        return to_key
+        return _bounded(to_key, _max_length(model, col.field))
     if kind == "int":
         return to_int
     if kind == "money":
@@ -353,7 +374,7 @@ def _parse_sheet(
         )
     idx = [table.columns[c.header][0] for c in present]
     written = [table.columns[c.header][1] for c in present]
-    parsers = [_parser(c, plan, hint) for c in present]
+    parsers = [_parser(c, plan, hint, kind.model) for c in present]
     required = [c.required for c in present]
     fields = [c.field for c in present]
     org_pos = next((i for i, c in enumerate(present) if c.parse == "org"), None)
