@@ -134,13 +134,11 @@ def _upload_checked(request: HttpRequest, handler: LimitedUploadHandler | None) 
 
 
 def _upload_page(request: HttpRequest, form, *, error: str = "", status: int = 200):
-    if error:
-        form.add_error(None, error)
     recent = Job.objects.filter(kind=JobKind.IMPORT, user=request.user).order_by("-id")[:10]
     return render(
         request,
         "web/upload.html",
-        _ctx(request, form=form, recent=recent, nav="upload", limits=_limit_text()),
+        _ctx(request, form=form, recent=recent, nav="upload", limits=_limit_text(), refused=error),
         status=status,
     )
 
