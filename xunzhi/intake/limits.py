@@ -106,18 +106,17 @@ def zip_check(name: str, data: bytes, fmt: str, limits: ReadLimits) -> None:
     budget = limits.max_uncompressed_bytes
     if sum(i.file_size for i in infos) > budget:
         raise UserError(_expanded(name, limits))
-    sheet_names = _sheet_names(data, infos) if fmt == "xlsx" else {}
+    sheet_names = _sheet_names(data, infos)
     used = 0
     for info in infos:
         if info.is_dir():
             continue
         budget = limits.max_uncompressed_bytes - used
-        if fmt == "ods":
+        if info.filename == "content.xml":  # OpenDocument, whatever the first bytes said
             part = b"".join(_inflate(name, data, info, budget, limits))
             used += len(part)
-            if info.filename == "content.xml":
-                for sheet, rows, cols in ods_extents(part):
-                    extent_check(name, sheet, rows, cols, limits)
+            for sheet, rows, cols in ods_extents(part):
+                extent_check(name, sheet, rows, cols, limits)
             continue
         scanner = _SheetScanner()
         for chunk in _inflate(name, data, info, budget, limits):
