@@ -141,13 +141,13 @@ class LiveServer:
 
     # ------------------------------------------------------------------ a browser session
 
-    def client(self, username: str) -> httpx.Client:
+    def client(self, username: str, password: str = PASSWORD) -> httpx.Client:
         client = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
         page = client.get("/login/")
         token = csrf(page.text)
         response = client.post(
             "/login/",
-            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
             headers={"Referer": f"{self.base}/login/"},
         )
         assert response.status_code == 302, response.text[:500]

@@ -289,7 +289,9 @@ def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmis
     if sub is None and version == UNFILLED_VERSION:
         try:
             with transaction.atomic():
-                return ValueSubmission.objects.create(campaign=campaign, org=org, period=period)
+                return ValueSubmission.objects.create(  # the save makes it version 1
+                    campaign=campaign, org=org, period=period, version=UNFILLED_VERSION
+                )
         except IntegrityError:  # someone else filled it first, just now
             sub = ValueSubmission.objects.select_for_update().get(
                 campaign=campaign, org=org, period=period
