@@ -55,6 +55,8 @@ def test_a_300_character_file_name_is_imported_not_stuck(clients, county):
         "/jobs/999999999/",
         "/orgs/?unit=%00",
         "/ledgers/nosuchkind/",
+        "/ledgers/activities/?q=%00&type=%00&period=%00",
+        "/ledgers/activities/?unit=T11%00",
     ],
 )
 def test_junk_in_query_strings_is_never_a_500(clients, county, url):
