@@ -115,9 +115,11 @@ except Exception as exc:  # dj_database_url raises bare exceptions on unknown sc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets the web app read while a background import or report writes.
+        # WAL lets the web app read while a background import or report writes; a writer
+        # waits up to 30 s for another (an import holds the lock only while it writes, a few
+        # seconds for 200 000 rows) instead of failing with "database is locked".
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -197,6 +199,19 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Limits on uploads, imports and background jobs (README, "Limits"); all in the environment.
+UPLOAD_MAX_FILE_MB = env_int("XUNZHI_UPLOAD_MAX_FILE_MB", 50, minimum=1)
+UPLOAD_MAX_REQUEST_MB = env_int("XUNZHI_UPLOAD_MAX_REQUEST_MB", 100, minimum=1)
+UPLOAD_KEEP_HOURS = env_int("XUNZHI_UPLOAD_KEEP_HOURS", 24, minimum=1)
+ANNOTATED_KEEP_DAYS = env_int("XUNZHI_ANNOTATED_KEEP_DAYS", 7, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("XUNZHI_IMPORT_MAX_UNCOMPRESSED_MB", 400, minimum=1)
+IMPORT_MAX_ROWS = env_int("XUNZHI_IMPORT_MAX_ROWS", 500_000, minimum=10)
+IMPORT_MAX_COLUMNS = env_int("XUNZHI_IMPORT_MAX_COLUMNS", 256, minimum=10)
+IMPORT_MAX_CELLS = env_int("XUNZHI_IMPORT_MAX_CELLS", 6_000_000, minimum=100)
+JOB_ISOLATION = env_bool("XUNZHI_JOB_ISOLATION", True)
+JOB_MEMORY_MB = env_int("XUNZHI_JOB_MEMORY_MB", 2048, minimum=256)
+JOB_TIMEOUT_SECONDS = env_int("XUNZHI_JOB_TIMEOUT_SECONDS", 1800, minimum=10)
 
 # Production hardening: on whenever debug is off; TLS-only parts follow XUNZHI_HTTPS.
 HTTPS = env_bool("XUNZHI_HTTPS", not DEBUG)

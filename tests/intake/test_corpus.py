@@ -433,7 +433,10 @@ class TestScope:
         ]
         result = run(county, "a.csv", csv_bytes(rows), scope=east)
         (error,) = result.errors
-        assert error.row == 3 and "权限范围" in error.reason
+        # named as unknown within the scope: the message does not confirm that it exists
+        assert error.row == 3 and error.reason == (
+            "找不到组织“测试西镇第1村党支部”（只能填写您管理范围内的组织）"
+        )
         assert Activity.objects.count() == 0
         rows.pop()
         assert ok(county, "a.csv", csv_bytes(rows), scope=east).added == 1
@@ -445,8 +448,37 @@ class TestScope:
             ["T129", "西镇新支部", "测试西镇", "党支部"],
         ]
         result = run(county, "o.csv", csv_bytes(rows), scope=county.townships[0])
-        assert [(e.row, "权限范围" in e.reason) for e in result.errors] == [(3, True)]
+        assert [(e.row, "管理范围" in e.reason) for e in result.errors] == [(3, True)]
         assert not Org.objects.filter(code__in=["T119", "T129"]).exists()
+
+    def test_suggestions_name_only_units_and_leaders_in_scope(self, county):
+        """A clerk's errors never suggest, list or confirm units and leaders outside its
+        scope (issue 9, row 12)."""
+        from xunzhi.organisations.models import Leader
+
+        east, west = county.townships
+        Leader.objects.create(name="西镇张书记", org=west, title="书记")
+        Leader.objects.create(name="张书记", org=west, title="书记")
+        Leader.objects.create(name="张书记", org=county.branches[0], title="书记")
+        header = [*HEADER, "主讲/带头领导"]
+        rows = [
+            header,
+            ["2021-06-01", "支部", "宣讲", "模糊", 1, ""],
+            ["2021-06-01", "T121", "宣讲", "外镇代码", 1, ""],
+            ["2021-06-01", "测试东镇第1村党支部", "宣讲", "外镇领导", 1, "西镇张书记"],
+            ["2021-06-01", "测试东镇第1村党支部", "宣讲", "同名领导", 1, "张书记"],
+        ]
+        result = run(county, "a.csv", csv_bytes(rows), scope=east)
+        reasons = {e.row: e.reason for e in result.errors}
+        assert set(reasons) == {2, 3, 4}, reasons
+        text = "；".join(reasons.values())
+        assert "西" not in text.replace("“西镇张书记”", ""), text
+        assert "相近的有：测试东镇第1村党支部（T111）、测试东镇第2村党支部（T112）" in reasons[2]
+        assert reasons[3] == "找不到组织“T121”（只能填写您管理范围内的组织）"
+        assert reasons[4] == "找不到您管理范围内的领导“西镇张书记”，请先在领导名册中登记"
+        # the one 张书记 in scope is taken, without a question about the other
+        unscoped = run(county, "a.csv", csv_bytes([header, rows[4]]))
+        assert "不唯一" not in "".join(e.reason for e in unscoped.errors)
 
 
 class TestRosters:
@@ -529,8 +561,11 @@ class TestLockedValues:
         from xunzhi.ledgers.models import ValueSubmission
 
         ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
-        ValueSubmission.objects.create(
-            campaign=county.campaign, org=county.townships[0], period="2021-06", status=status
+        ValueSubmission.objects.update_or_create(  # the import made a draft of it
+            campaign=county.campaign,
+            org=county.townships[0],
+            period="2021-06",
+            defaults={"status": status},
         )
         result = run(
             county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "999"]])
@@ -547,8 +582,11 @@ class TestLockedValues:
         from xunzhi.ledgers.models import ValueSubmission
 
         ok(county, "v.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "100"]]))
-        ValueSubmission.objects.create(
-            campaign=county.campaign, org=county.townships[0], period="2021-06", status="已退回"
+        ValueSubmission.objects.update_or_create(  # the import made a draft of it
+            campaign=county.campaign,
+            org=county.townships[0],
+            period="2021-06",
+            defaults={"status": "已退回"},
         )
         ok(county, "v2.csv", csv_bytes([self.VALUES, ["T11", "2021-06", "网络学习人次", "120"]]))
         assert ReportedValue.objects.get(org__code="T11").value == Decimal("120")

@@ -17,6 +17,9 @@ PASSWORD = "xunzhi-test-pw"
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Jobs run inline: a forked child would not see the test's transaction (the fork itself is
+    # tested against a real worker in tests/web/test_faults.py).
+    settings.JOB_ISOLATION = False
     settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {

@@ -148,7 +148,7 @@ def test_values_form_outside_scope(clients, county, role):
     url = reverse("values_form", args=[west.code, "2021-06"])
     get = clients[role].get(url)
     assert get.status_code == (200 if SEES_WEST[role] else 404)
-    post = clients[role].post(url, {"action": "save", "v_专班抽调人数": "5"})
+    post = clients[role].post(url, {"action": "save", "v_专班抽调人数": "5", "version": "0"})
     written = ReportedValue.objects.filter(org=west, item="专班抽调人数").exists()
     if role == "office":
         assert post.status_code == 302 and written

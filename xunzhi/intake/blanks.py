@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xunzhi.intake.kinds import Kind, choices_for
 from xunzhi.intake.table import EXAMPLE_MARKS
+from xunzhi.lib.sheets import safe_cell, safe_row
 from xunzhi.organisations.models import Org
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -24,6 +25,7 @@ TEMPLATE_ROWS = 2000
 
 def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     spec = campaign.spec if campaign is not None else None
+    kind = Kind(kind.name, tuple(c for c in kind.columns if c.template), kind.signature)
     wb = Workbook()
     ws = wb.active
     ws.title = kind.label[:31]
@@ -38,7 +40,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     unit_count = 0
     first_unit = None
     for code, name, kind_value in orgs.values_list("code", "name", "kind"):
-        units.append([code, name, kind_value])
+        units.append(safe_row([code, name, kind_value]))
         unit_count += 1
         first_unit = first_unit or name
     units.column_dimensions["B"].width = 30
@@ -72,7 +74,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
             ol = get_column_letter(opt_col)
             options.cell(row=1, column=opt_col, value=col.header)
             for r, word in enumerate(allowed, start=2):
-                options.cell(row=r, column=opt_col, value=word)
+                options.cell(row=r, column=opt_col, value=safe_cell(word))
             dv = DataValidation(
                 type="list",
                 formula1=f"=选项!${ol}$2:${ol}${len(allowed) + 1}",
@@ -105,7 +107,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
         if not marked and col.parse in ("text", "key") and value:
             value = EXAMPLE_MARKS[0] + value
             marked = True
-        cell = ws.cell(row=2, column=i, value=value)
+        cell = ws.cell(row=2, column=i, value=safe_cell(value))
         cell.font = EXAMPLE_FONT
     if not marked:
         ws.cell(row=2, column=1, value=EXAMPLE_MARKS[0] + str(example[0] or ""))
@@ -132,22 +134,31 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     return buffer.getvalue()
 
 
+#: Above this many cells the annotated copy is rebuilt from the values, not loaded in openpyxl.
+ANNOTATE_LOAD_CELLS = 200_000
+
+
 def annotated_workbook(*, raw, data: bytes, issues) -> bytes:
     """The user's workbook back with each faulty cell filled red and commented, plus a
-    sheet listing every error. CSV and .xls files come back as .xlsx built from their values."""
+    sheet listing every error. CSV, .xls and large files come back as .xlsx built from their
+    values. No cell of it is a live formula: text is neutralised, and a formula of the
+    user's file is replaced by the value it had when read."""
     wb = None
-    if raw.format == "xlsx":
+    cells = sum(len(row) for sheet in raw.sheets for row in sheet.rows)
+    if raw.format == "xlsx" and cells <= ANNOTATE_LOAD_CELLS:
         try:
             wb = load_workbook(io.BytesIO(data))
         except Exception:  # an xlsx openpyxl cannot open: rebuild from the values
             wb = None
-    if wb is None:
+    if wb is not None:
+        _defuse(wb, raw)
+    else:
         wb = Workbook()
         wb.remove(wb.active)
         for sheet in raw.sheets:
             ws = wb.create_sheet(sheet.name[:31])
             for row in sheet.rows:
-                ws.append([v if v != "" else None for v in row])
+                ws.append([safe_cell(v) if v != "" else None for v in row])
     by_cell: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for issue in issues:
         if issue.row is not None and issue.sheet:
@@ -164,9 +175,26 @@ def annotated_workbook(*, raw, data: bytes, issues) -> bytes:
     for cell in report[1]:
         cell.font = Font(bold=True)
     for issue in issues:
-        report.append([issue.sheet, issue.row, issue.column, issue.cell, issue.value, issue.reason])
+        report.append(
+            safe_row([issue.sheet, issue.row, issue.column, issue.cell, issue.value, issue.reason])
+        )
     report.column_dimensions["F"].width = 80
     wb.active = 0
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _defuse(wb, raw) -> None:
+    """Every formula of a loaded workbook becomes the value the reader saw; text is neutralised."""
+    values = {sheet.name: sheet.rows for sheet in raw.sheets}
+    for ws in wb.worksheets:
+        rows = values.get(ws.title, [])
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    r, c = cell.row - 1, cell.column - 1
+                    seen = rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+                    cell.value = safe_cell(seen) if seen != "" else None
+                elif isinstance(cell.value, str):
+                    cell.value = safe_cell(cell.value)

@@ -150,6 +150,8 @@ class Plan:
     warnings: list[ImportIssue] = field(default_factory=list)
     orgs: OrgIndex | None = None
     leaders: LeaderIndex | None = None
+    #: rows changed in the database since they were exported (found while diffing)
+    stale: list[ImportIssue] = field(default_factory=list)
 
     @property
     def total_rows(self) -> int:
@@ -256,13 +258,34 @@ def _signatures(kind: str | None) -> str:
     return "；".join(f"{k.label}：{'、'.join(k.signature)}" for k in kinds)
 
 
-def _parser(col, plan: Plan, hint: YearHint) -> Callable[[object], Any]:
+def _max_length(model, name: str) -> int | None:
+    try:
+        return getattr(model._meta.get_field(name), "max_length", None)
+    except Exception:  # noqa: BLE001 - a column without a model field has no limit
+        return None
+
+
+def _bounded(parse: Callable[[object], str], limit: int | None) -> Callable[[object], str]:
+    """Text no longer than the database column (PostgreSQL would refuse the whole import)."""
+    if not limit:
+        return parse
+
+    def parse_bounded(value: object) -> str:
+        text = parse(value)
+        if len(text) > limit:
+            raise CellError(f"内容过长：最多 {limit} 个字符，现有 {len(text)} 个")
+        return text
+
+    return parse_bounded
+
+
+def _parser(col, plan: Plan, hint: YearHint, model=None) -> Callable[[object], Any]:
     spec = plan.campaign.spec
     kind = col.parse
     if kind == "text":
-        return to_text
+        return _bounded(to_text, _max_length(model, col.field))
     if kind == "key":
-        return to_key
+        return _bounded(to_key, _max_length(model, col.field))
     if kind == "int":
         return to_int
     if kind == "money":
@@ -302,11 +325,20 @@ def _parser(col, plan: Plan, hint: YearHint) -> Callable[[object], Any]:
         return parse_choice
     if kind == "org":
         return plan.orgs.resolve  # type: ignore[union-attr]
+    if kind == "version":
+        return _to_version
     if kind == "parent":
         return to_text  # resolved once every unit of the file is known
     if kind == "leader":
         return lambda value: value  # resolved per row, once the row's unit is known
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _to_version(value: object) -> int:
+    number = to_int(value)
+    if number is None or number < 1:
+        raise CellError("“版本”应为导出时的版本号（正整数），请勿修改该列")
+    return number
 
 
 def _parse_sheet(
@@ -342,7 +374,7 @@ def _parse_sheet(
         )
     idx = [table.columns[c.header][0] for c in present]
     written = [table.columns[c.header][1] for c in present]
-    parsers = [_parser(c, plan, hint) for c in present]
+    parsers = [_parser(c, plan, hint, kind.model) for c in present]
     required = [c.required for c in present]
     fields = [c.field for c in present]
     org_pos = next((i for i, c in enumerate(present) if c.parse == "org"), None)
@@ -772,7 +804,20 @@ def plan_write(
     """Diff every sheet against the database and (unless ``dry_run``) write it, atomically."""
     if dry_run:
         _diff_all(plan, write=False, batches={}, progress=None)
+        plan.errors.extend(plan.stale)
         return []
+    try:
+        return _write_all(plan, user=user, progress=progress)
+    except _StaleRows:
+        plan.errors.extend(plan.stale)
+        return []
+
+
+class _StaleRows(Exception):
+    """Raised inside the write transaction to roll it back when rows were found stale."""
+
+
+def _write_all(plan: Plan, *, user, progress: Progress | None) -> list[int]:
     with transaction.atomic():
         now = timezone.now()
         batches: dict[str, ImportBatch] = {}
@@ -785,6 +830,8 @@ def plan_write(
                 user=user if getattr(user, "pk", None) else None,
             )
         _diff_all(plan, write=True, batches=batches, progress=progress, now=now)
+        if plan.stale:
+            raise _StaleRows
         for name, batch in batches.items():
             sheets = [s.summary for s in plan.sheets if s.file == name]
             batch.added = sum(s.added for s in sheets)
@@ -937,9 +984,25 @@ def _adapters(model, fields: list[str]):
     return out
 
 
+def _split_versions(parsed: ParsedSheet) -> tuple[list[str], list[list], list[int | None] | None]:
+    """(fields, records, versions): the 版本 column, when the sheet has one, taken out of the
+    records (it is checked, never written)."""
+    if "version" not in parsed.fields:
+        return parsed.fields, parsed.records, None
+    at = parsed.fields.index("version")
+    fields = parsed.fields[:at] + parsed.fields[at + 1 :]
+    records = [rec[:at] + rec[at + 1 :] for rec in parsed.records]
+    return fields, records, [rec[at] for rec in parsed.records]
+
+
+def _stale(plan: Plan, parsed: ParsedSheet, row_no: int, reason: str) -> None:
+    c, header = parsed.table.columns.get("版本", (None, "版本"))
+    plan.stale.append(ImportIssue(parsed.file, parsed.raw.name, row_no, header, "", reason, c))
+
+
 def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, tick) -> None:
     model = parsed.kind.model
-    fields = parsed.fields
+    fields, records, versions = _split_versions(parsed)
     key_fields = model.NATURAL_KEY
     key_pos = [fields.index(k) for k in key_fields]
     value_pos = [i for i, k in enumerate(fields) if k not in key_fields]
@@ -959,7 +1022,7 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
     defaults = {i: v for i, v in defaults.items() if v is not None}
     campaign_id = plan.campaign.pk
     org_filter = {v for v in org_ids.values() if v is not None}
-    involved = {org_ids.get(rec[fields.index("org")].code) for rec in parsed.records}
+    involved = {org_ids.get(rec[fields.index("org")].code) for rec in records}
     qs = model.objects.filter(campaign_id=campaign_id)
     if len(involved) < 500 and None not in involved:
         qs = qs.filter(org_id__in=involved)
@@ -969,14 +1032,21 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
     key_att = [attnames[i] for i in key_pos]
     val_att = [attnames[i] for i in value_pos]
     nk = len(key_att)
-    for row in qs.values_list("id", *key_att, *val_att).iterator(chunk_size=10000):
-        existing[row[1 : 1 + nk]] = (row[0], row[1 + nk :])
+    if versions is None:
+        for row in qs.values_list("id", *key_att, *val_att).iterator(chunk_size=10000):
+            existing[row[1 : 1 + nk]] = (row[0], row[1 + nk :])
+    else:
+        current: dict[int, int] = {}
+        for row in qs.values_list("id", "version", *key_att, *val_att).iterator(chunk_size=10000):
+            existing[row[2 : 2 + nk]] = (row[0], row[2 + nk :])
+            current[row[0]] = row[1]
     inserts: list[tuple] = []
     updates: list[tuple] = []
     insert_rows: list[int] = []
     update_rows: list[int] = []
     summary = parsed.summary
-    for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
+    changed_keys: list[tuple] = []
+    for n, (rec, row_no) in enumerate(zip(records, parsed.rows, strict=True)):
         out = list(rec)
         for i, fn in enumerate(conv):
             if fn is not None and out[i] is not None:
@@ -987,18 +1057,34 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
         key = tuple(out[i] for i in key_pos)
         vals = tuple(out[i] for i in value_pos)
         old = existing.get(key) if None not in key[:1] else None
+        seen = versions[n] if versions is not None else None
+        if seen is not None and old is not None and old[1] != vals and current[old[0]] != seen:
+            # changed here and, since the export, there too: the import must not overwrite it
+            _stale(
+                plan,
+                parsed,
+                row_no,
+                f"该行导出后已被他人修改（导出时第 {seen} 版，现为第 {current[old[0]]} 版），"
+                "为免覆盖他人的修改，本次未导入任何数据。请重新导出最新数据后再修改",
+            )
+            continue
         if old is None:
             summary.added += 1
             inserts.append(tuple(out))
             insert_rows.append(row_no)
+            changed_keys.append(key)
         elif old[1] == vals:
             summary.unchanged += 1
         else:
             summary.updated += 1
             updates.append((*vals, old[0]))
             update_rows.append(row_no)
-    if not write:
+            changed_keys.append(key)
+    if not write or plan.stale:
         return
+    if parsed.kind.name == "values" and changed_keys:
+        org_at, period_at = key_fields.index("org"), key_fields.index("period")
+        _bump_submissions(campaign_id, {(k[org_at], k[period_at]) for k in changed_keys})
     if inserts:
         # In natural-key order the unique index grows at its end instead of at random
         # places: fewer B-tree pages touched (about a quarter faster on SQLite).
@@ -1017,6 +1103,30 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
         tick,
     )
     tick(summary.unchanged)
+
+
+def _bump_submissions(campaign_id: int, pairs: set[tuple[int, str]]) -> None:
+    """Reported values an import changed move their period's submission to a new version, so
+    that a values form opened before the import is refused on save (never overwrites them)."""
+    from xunzhi.ledgers.models import ValueSubmission
+
+    existing = set()
+    by_org: dict[int, set[str]] = {}
+    for org_id, period in pairs:
+        by_org.setdefault(org_id, set()).add(period)
+    for org_id, periods in by_org.items():
+        qs = ValueSubmission.objects.filter(
+            campaign_id=campaign_id, org_id=org_id, period__in=periods
+        )
+        existing |= {(org_id, p) for p in qs.values_list("period", flat=True)}
+        qs.update(version=F("version") + 1)
+    ValueSubmission.objects.bulk_create(
+        [
+            ValueSubmission(campaign_id=campaign_id, org_id=org_id, period=period)
+            for org_id, period in sorted(pairs - existing)
+        ],
+        batch_size=1000,
+    )
 
 
 def _sortable(rec: tuple, key_pos: list[int]) -> tuple:

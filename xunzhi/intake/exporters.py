@@ -20,7 +20,8 @@ from typing import ClassVar
 from django.db.models import Count, QuerySet
 
 from xunzhi.intake.kinds import KINDS, Kind
-from xunzhi.intake.values import neutralise, tags_text
+from xunzhi.intake.values import tags_text
+from xunzhi.lib.sheets import neutralise
 from xunzhi.organisations.models import Leader, Org
 
 EXPORTERS: dict[str, type[Exporter]] = {}
@@ -232,6 +233,7 @@ class ActivityExporter(Exporter):
                 "location",
                 "tags",
                 "note",
+                "version",
             )
             .iterator(chunk_size=5000)
         ):
@@ -246,6 +248,7 @@ class ActivityExporter(Exporter):
                 r[7],
                 tags_text(r[8]),
                 r[9],
+                r[10],
             ]
 
 
@@ -268,10 +271,11 @@ class ProjectExporter(Exporter):
                 "status",
                 "done_date",
                 "beneficiaries",
+                "version",
             )
             .iterator(chunk_size=5000)
         ):
-            yield [r[0], org[r[1]], leader.get(r[2], ""), r[3], r[4], r[5], r[6], r[7], r[8]]
+            yield [r[0], org[r[1]], leader.get(r[2], ""), *r[3:]]
 
 
 @register
@@ -293,6 +297,7 @@ class ProblemExporter(Exporter):
                 "status",
                 "done_date",
                 "found_date",
+                "version",
             )
             .iterator(chunk_size=5000)
         ):
@@ -308,10 +313,10 @@ class ResourceExporter(Exporter):
         org, leader = self.names.org, self.names.leader
         for r in (
             self.queryset()
-            .values_list("type", "name", "org_id", "quantity", "leader_id", "note")
+            .values_list("type", "name", "org_id", "quantity", "leader_id", "note", "version")
             .iterator(chunk_size=5000)
         ):
-            yield [r[0], r[1], org[r[2]], r[3], leader.get(r[4], ""), r[5]]
+            yield [r[0], r[1], org[r[2]], r[3], leader.get(r[4], ""), r[5], r[6]]
 
 
 @register
@@ -323,10 +328,10 @@ class ValueExporter(Exporter):
         org = self.names.org
         for r in (
             self.queryset()
-            .values_list("org_id", "period", "item", "value")
+            .values_list("org_id", "period", "item", "value", "version")
             .iterator(chunk_size=5000)
         ):
-            yield [org[r[0]], r[1], r[2], r[3]]
+            yield [org[r[0]], r[1], r[2], r[3], r[4]]
 
 
 @register
@@ -338,7 +343,9 @@ class VisitExporter(Exporter):
         org = self.names.org
         for r in (
             self.queryset()
-            .values_list("date", "group_name", "org_id", "method", "findings", "feedback")
+            .values_list(
+                "date", "group_name", "org_id", "method", "findings", "feedback", "version"
+            )
             .iterator(chunk_size=5000)
         ):
-            yield [r[0], r[1], org[r[2]], r[3], r[4], r[5]]
+            yield [r[0], r[1], org[r[2]], *r[3:]]

@@ -78,6 +78,8 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     example: str = ""
+    #: False for a column that exports carry but blank templates do not (版本)
+    template: bool = True
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,14 @@ KINDS: dict[str, Kind] = {
         ("日期", "督导组", "被督导单位", "方式"),
     ),
 }
+
+
+#: The version a row had when exported (optimistic locking across export → edit → import):
+#: a row changed on the web since then is refused by the importer, never silently overwritten.
+VERSION_COLUMN = Column("版本", "version", "version", False, ("版本号",), template=False)
+for _name in LEDGER_KINDS:
+    _kind = KINDS[_name]
+    KINDS[_name] = Kind(_kind.name, (*_kind.columns, VERSION_COLUMN), _kind.signature)
 
 
 def kind_get(name: str) -> Kind:

@@ -79,21 +79,31 @@ class OrgIndex:
             raise hit  # type: ignore[misc]
         return hit  # type: ignore[return-value]
 
+    def visible(self, ref: OrgRef) -> bool:
+        """Whether the importing user may see the unit: its suggestions, candidates and
+        messages name only those, and a unit outside the scope is as good as unknown."""
+        return not self.scope_path or ref.in_scope
+
     def _lookup(self, key: str, text: object) -> OrgRef | CellError:
         ref = self.by_code.get(key)
-        if ref is not None:
+        if ref is not None and self.visible(ref):
             return ref
-        matches = self.by_name.get(key, [])
+        matches = [m for m in self.by_name.get(key, []) if self.visible(m)]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
             shown = "、".join(m.label for m in matches[:5])
             return CellError(f"组织“{text}”不唯一，可能是：{shown}。请改用组织代码")
         similar = [
-            r.label for name, refs in self.by_name.items() if key and key in name for r in refs
+            r.label
+            for name, refs in self.by_name.items()
+            if key and key in name
+            for r in refs
+            if self.visible(r)
         ][:5]
         hint = "；相近的有：" + "、".join(similar) if similar else ""
-        return CellError(f"找不到组织“{text}”{hint}")
+        where = "（只能填写您管理范围内的组织）" if self.scope_path else ""
+        return CellError(f"找不到组织“{text}”{where}{hint}")
 
     def is_within(self, ref: OrgRef, ancestor: OrgRef) -> bool:
         if ref.id is not None and ancestor.id is not None:
@@ -133,7 +143,9 @@ class LeaderIndex:
         self.by_name: dict[str, list[LeaderRef]] = {}
         by_id = {r.id: r for r in orgs.by_code.values() if r.id is not None}
         for pk, name, org_id in Leader.objects.values_list("id", "name", "org_id"):
-            self.add(LeaderRef(name=name, org=by_id[org_id], id=pk))
+            org = by_id[org_id]
+            if orgs.visible(org):  # leaders of units the user may not see are not offered
+                self.add(LeaderRef(name=name, org=org, id=pk))
         self._cache: dict[tuple[str, str], LeaderRef | CellError] = {}
 
     def add(self, ref: LeaderRef) -> None:
@@ -168,7 +180,8 @@ class LeaderIndex:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            return CellError(f"找不到领导“{text}”，请先在领导名册中登记")
+            where = "您管理范围内的" if self.orgs.scope_path else ""
+            return CellError(f"找不到{where}领导“{text}”，请先在领导名册中登记")
         if row_org is not None:
             same = [c for c in candidates if c.org.code == row_org.code]
             if len(same) == 1:

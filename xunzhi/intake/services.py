@@ -137,6 +137,7 @@ def ledger_import(
         from xunzhi.audit.units import unit_of
 
         audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(user))
+    result.ok = not plan.errors  # rows changed on the web since their export are refused
     return result
 
 

@@ -15,14 +15,12 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from xunzhi.lib.sheets import NEUTRAL_PREFIX, unneutralise
+
 
 class CellError(ValueError):
     """A cell value that cannot be read; the message is the Chinese reason."""
 
-
-#: Prefix that the exporters add before text starting with = + - @ (formula injection).
-NEUTRAL_PREFIX = "'"
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 _WS_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -36,19 +34,6 @@ def is_blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip(" \t\r\n\u3000\u00a0\ufeff")
     return False
-
-
-def neutralise(text: str) -> str:
-    """Make a text cell safe against formula injection (the importer undoes it exactly)."""
-    if text and (text[0] in FORMULA_STARTS or text[0] == NEUTRAL_PREFIX):
-        return NEUTRAL_PREFIX + text
-    return text
-
-
-def unneutralise(text: str) -> str:
-    if len(text) > 1 and text[0] == NEUTRAL_PREFIX and text[1] in (*FORMULA_STARTS, NEUTRAL_PREFIX):
-        return text[1:]
-    return text
 
 
 def number_text(value: float | int) -> str:

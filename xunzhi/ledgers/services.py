@@ -278,12 +278,45 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
-def _submission(campaign, org: Org, period: str, *, lock: bool = True) -> ValueSubmission:
-    qs = ValueSubmission.objects.select_for_update() if lock else ValueSubmission.objects
-    sub = qs.filter(campaign=campaign, org=org, period=period).first()
-    if sub is None:
-        sub, _ = ValueSubmission.objects.get_or_create(campaign=campaign, org=org, period=period)
+#: The version a form shows for a unit and period nobody has filled yet.
+UNFILLED_VERSION = 0
+
+
+def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmission:
+    """The period's submission, locked, if it is still at ``version`` (``UNFILLED_VERSION``
+    when the caller saw none); else the save is refused. Of two people filling the same unit
+    and period for the first time, the second is refused instead of overwriting the first."""
+    sub = (
+        ValueSubmission.objects.select_for_update()
+        .filter(campaign=campaign, org=org, period=period)
+        .first()
+    )
+    if sub is None and version == UNFILLED_VERSION:
+        try:
+            with transaction.atomic():
+                return ValueSubmission.objects.create(  # the save makes it version 1
+                    campaign=campaign, org=org, period=period, version=UNFILLED_VERSION
+                )
+        except IntegrityError:  # someone else filled it first, just now
+            sub = ValueSubmission.objects.select_for_update().get(
+                campaign=campaign, org=org, period=period
+            )
+    current = sub.version if sub is not None else UNFILLED_VERSION
+    if current != version:
+        raise UserError(
+            f"保存失败：{org.name} {period} 的填报数据已被其他用户修改（您看到的是第 {version} 版，"
+            f"当前是第 {current} 版）。您的修改未保存，请刷新页面查看最新数据后重新填写。"
+        )
     return sub
+
+
+def _version_given(version: Any) -> int:
+    """Every write of reported values names the version the user saw; none is a refused save."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise UserError(
+            "保存失败：请求中缺少数据版本号，无法确认是否有人同时修改。请刷新页面后重试。"
+        )
+    return version
 
 
 @transaction.atomic
@@ -294,11 +327,13 @@ def values_save(
     period: str,
     values: dict[str, Any],
     scope: Org | None,
+    version: int,
     user=None,
-    version: int | None = None,
 ) -> ValueSubmission:
     """Save one unit's values for one period (blank removes an item). Refused when locked,
-    when a check fails, or when ``version`` (the submission's) is stale."""
+    when a check fails, or when ``version`` (the submission's as the user saw it, 0 for a
+    period nobody has filled) is stale or missing."""
+    version = _version_given(version)
     _check_scope(org, scope)
     end = period_end(period, campaign=campaign)
     codes = campaign.spec.value_item_codes
@@ -306,14 +341,9 @@ def values_save(
     if unknown:
         raise UserError(f"未知的填报指标：{'、'.join(unknown)}。")
     parsed = {code: _parse_decimal(code, values.get(code)) for code in codes if code in values}
-    sub = _submission(campaign, org, period)
+    sub = _submission(campaign, org, period, version=version)
     if sub.status in LOCKED_STATUSES:
         _check_value_lock(campaign, org, period)
-    if version is not None and sub.version != version:
-        raise UserError(
-            f"保存失败：{org.name} {period} 的填报数据已被其他用户修改（当前是第 {sub.version} 版），"
-            "您的修改未保存，请刷新后重新填写。"
-        )
     existing = {
         rv.item: rv
         for rv in ReportedValue.objects.select_for_update().filter(
@@ -361,8 +391,21 @@ def _check_review_scope(org: Org, reviewer_scope: Org | None) -> None:
         raise UserError(f"{org.name} 的填报数据应由上级审核，不能由本级审核。")
 
 
-def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, version: int | None):
-    if version is not None and sub.version != version:
+def _reviewable(campaign, org: Org, period: str, version: Any) -> ValueSubmission:
+    """The period's submission, locked; a period nobody has filled cannot be acted on."""
+    version = _version_given(version)
+    sub = (
+        ValueSubmission.objects.select_for_update()
+        .filter(campaign=campaign, org=org, period=period)
+        .first()
+    )
+    if sub is None:
+        raise UserError(f"{org.name} {period} 还没有填报任何数据。")
+    return sub
+
+
+def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, version: int):
+    if sub.version != version:
         raise UserError(
             f"操作失败：{sub.org.name} {sub.period} 的填报状态已被其他用户改变（当前：{sub.status}），"
             "请刷新页面后再操作。"
@@ -375,11 +418,11 @@ def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, versio
 
 @transaction.atomic
 def values_submit(
-    *, campaign, org: Org, period: str, scope: Org | None, user=None, version: int | None = None
+    *, campaign, org: Org, period: str, scope: Org | None, version: int, user=None
 ) -> ValueSubmission:
     """草稿/已退回 → 已提交 (then locked for the unit until returned)."""
     _check_scope(org, scope)
-    sub = _submission(campaign, org, period)
+    sub = _reviewable(campaign, org, period, version)
     _expect(sub, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), "提交", version)
     current = dict(
         ReportedValue.objects.filter(campaign=campaign, org=org, period=period).values_list(
@@ -414,11 +457,11 @@ def _reviewed(sub: ValueSubmission, *, status: str, user) -> ValueSubmission:
 
 @transaction.atomic
 def values_approve(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, user=None, version=None
+    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
 ) -> ValueSubmission:
     """已提交 → 已审核: the values are locked until un-approved."""
     _check_review_scope(org, reviewer_scope)
-    sub = _submission(campaign, org, period)
+    sub = _reviewable(campaign, org, period, version)
     _expect(sub, (SubmissionStatus.SUBMITTED,), "审核通过", version)
     return _reviewed(sub, status=SubmissionStatus.APPROVED, user=user)
 
@@ -431,15 +474,15 @@ def values_return(
     period: str,
     reason: str,
     reviewer_scope: Org | None,
+    version: int,
     user=None,
-    version=None,
 ) -> ValueSubmission:
     """已提交 → 已退回 with a reason the unit sees; the unit may then edit and resubmit."""
     _check_review_scope(org, reviewer_scope)
     reason = (reason or "").strip()
     if not reason:
         raise UserError("退回时必须填写退回理由。")
-    sub = _submission(campaign, org, period)
+    sub = _reviewable(campaign, org, period, version)
     _expect(sub, (SubmissionStatus.SUBMITTED,), "退回", version)
     sub.reason = reason
     return _reviewed(sub, status=SubmissionStatus.RETURNED, user=user)
@@ -447,10 +490,10 @@ def values_return(
 
 @transaction.atomic
 def values_unapprove(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, user=None, version=None
+    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
 ) -> ValueSubmission:
     """已审核 → 已提交: unlocks the period for review again (the reviewer may then return it)."""
     _check_review_scope(org, reviewer_scope)
-    sub = _submission(campaign, org, period)
+    sub = _reviewable(campaign, org, period, version)
     _expect(sub, (SubmissionStatus.APPROVED,), "撤销审核", version)
     return _reviewed(sub, status=SubmissionStatus.SUBMITTED, user=user)

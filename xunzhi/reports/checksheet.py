@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from xunzhi.figures.display import figure_display
+from xunzhi.lib.sheets import safe_row
 
 if TYPE_CHECKING:
     from xunzhi.reports.services import ComposedReport
@@ -80,43 +81,49 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
     ws = wb.create_sheet(sheet_title("数据项", used))
     figures = composed.figures
     ws.append(
-        [
-            f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 "
-            f"{figures.cutoff.isoformat()}；层级：{figures.level.name if figures.level else ''}）"
-        ]
+        safe_row(
+            [
+                f"{figures.unit.name} {figures.campaign.name} 数据核对表（统计截至 "
+                f"{figures.cutoff.isoformat()}；层级：{figures.level.name if figures.level else ''}）"
+            ]
+        )
     )
     _header(ws, FIGURE_HEADERS)
     for figure in figures:
         ws.append(
-            [
-                figure.code,
-                figure.name,
-                figure.definition,
-                _cell_value(figure.value) if not figure.missing else "（无数据）",
-                figure.text or "",
-                figure.source_count,
-                "是" if figure.code in printed else "否",
-            ]
+            safe_row(
+                [
+                    figure.code,
+                    figure.name,
+                    figure.definition,
+                    _cell_value(figure.value) if not figure.missing else "（无数据）",
+                    figure.text or "",
+                    figure.source_count,
+                    "是" if figure.code in printed else "否",
+                ]
+            )
         )
     summary = wb.create_sheet(sheet_title("规则", used))
     _header(summary, RULE_HEADERS)
     for result in composed.rules:
         summary.append(
-            [
-                result.code,
-                result.name,
-                result.goal,
-                "是"
-                if result.fired
-                else ("不适用（无可测量的单位）" if not result.units_total else "否"),
-                rule_shown_text(result),
-                result.strength,
-                result.units_total,
-                result.units_short,
-                figure_display(Decimal(str(result.share)), "%"),
-                figure_display(Decimal(str(result.required_share)), "%"),
-                result.sentence,
-            ]
+            safe_row(
+                [
+                    result.code,
+                    result.name,
+                    result.goal,
+                    "是"
+                    if result.fired
+                    else ("不适用（无可测量的单位）" if not result.units_total else "否"),
+                    rule_shown_text(result),
+                    result.strength,
+                    result.units_total,
+                    result.units_short,
+                    figure_display(Decimal(str(result.share)), "%"),
+                    figure_display(Decimal(str(result.required_share)), "%"),
+                    result.sentence,
+                ]
+            )
         )
     for result in composed.rules:
         ws = wb.create_sheet(sheet_title(f"规则-{result.code}", used))
@@ -131,18 +138,22 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
             else ""
         )
         ws.append(
-            [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+            safe_row(
+                [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+            )
         )
         _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
         for unit in sorted(result.short_units, key=lambda u: u.code):
             ws.append(
-                [
-                    unit.code,
-                    unit.name,
-                    unit.kind,
-                    *(_cell_value(unit.measures.get(label)) for label in labels),
-                    "是" if unit.short else "否",
-                ]
+                safe_row(
+                    [
+                        unit.code,
+                        unit.name,
+                        unit.kind,
+                        *(_cell_value(unit.measures.get(label)) for label in labels),
+                        "是" if unit.short else "否",
+                    ]
+                )
             )
     buffer = io.BytesIO()
     wb.save(buffer)

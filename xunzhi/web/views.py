@@ -190,8 +190,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", ctx)
 
 
+def id_param(data, name: str, label: str) -> int:
+    """A record id from a form or query string; anything but a plain positive integer is a 404
+    naming the field (never a 500)."""
+    raw = str(data.get(name) or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise Http404(f"{label}编号“{shown}”无效。" if raw else f"请选择{label}。")
+    return int(raw)
+
+
+def text_param(data, name: str, default: str = "") -> str:
+    """A query-string text as a filter may use it: trimmed, at most 200 characters, without
+    NUL (PostgreSQL refuses NUL in text: it would be a 500)."""
+    return str(data.get(name) or default).replace("\x00", "").strip()[:200]
+
+
 def _unit_param(request: HttpRequest, scope: Org) -> Org:
-    code = request.GET.get("unit", "").strip()
+    code = text_param(request.GET, "unit")
     if not code:
         return scope
     unit = Org.objects.filter(code=code, path__startswith=scope.path).first()
@@ -219,13 +235,13 @@ def _filters(request: HttpRequest, scope: Org) -> LedgerFilters:
             until = None
     return LedgerFilters(
         unit=_unit_param(request, scope),
-        type=g.get("type", "").strip(),
-        status=g.get("status", "").strip(),
-        period=g.get("period", "").strip(),
-        q=g.get("q", "").strip(),
+        type=text_param(g, "type"),
+        status=text_param(g, "status"),
+        period=text_param(g, "period"),
+        q=text_param(g, "q"),
         overdue=g.get("overdue") == "1",
         until=until,
-        order=g.get("order", "").strip(),
+        order=text_param(g, "order"),
     )
 
 
@@ -506,10 +522,10 @@ def values_index(request: HttpRequest) -> HttpResponse:
     scope = user_scope(request.user)
     months = campaign_months(campaign)
     default_period = f"{campaign_today(campaign):%Y-%m}"
-    status = request.GET.get("status", "")
+    status = text_param(request.GET, "status")
     # a status alone (e.g. 已提交 from the dashboard) lists every period
     fallback = "all" if status else (default_period if default_period in months else months[-1])
-    period = request.GET.get("period") or fallback
+    period = text_param(request.GET, "period") or fallback
     units = scope_orgs(request.user).filter(depth__lte=scope.depth + 1)
     subs = scoped(ValueSubmission.objects.filter(campaign=campaign), request.user).select_related(
         "org"

@@ -12,12 +12,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from xunzhi.intake.limits import MB, megabytes
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.lib.errors import UserError
@@ -27,19 +31,86 @@ from xunzhi.web.forms import UploadForm
 from xunzhi.web.jobs import job_create_import, job_dir, job_progress_apply
 from xunzhi.web.models import Job, JobKind
 from xunzhi.web.scope import can, get_scoped_or_404, require, scoped, user_scope
-from xunzhi.web.views import _campaign, _ctx, _download, _unit_param
+from xunzhi.web.views import _campaign, _ctx, _download, _unit_param, id_param
 
 MAX_FILES = 20
 
 
+class LimitedUploadHandler(FileUploadHandler):
+    """First of the upload handlers: a file beyond the per-file limit is skipped as it streams
+    in (never stored), and its name is noted so that the view refuses the whole upload."""
+
+    def __init__(self, request=None, *, max_file_bytes: int):
+        super().__init__(request)
+        self.max_file_bytes = max_file_bytes
+        self.too_big: list[str] = []
+        self._size = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self._size = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self._size += len(raw_data)
+        if self._size > self.max_file_bytes:
+            self.too_big.append(self.file_name or "")
+            raise SkipFile()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def upload_limits() -> tuple[int, int]:
+    """(per file, per request) in bytes."""
+    return settings.UPLOAD_MAX_FILE_MB * MB, settings.UPLOAD_MAX_REQUEST_MB * MB
+
+
+def _limit_text() -> str:
+    return (
+        f"单个文件不超过 {settings.UPLOAD_MAX_FILE_MB} MB，"
+        f"每次上传合计不超过 {settings.UPLOAD_MAX_REQUEST_MB} MB，最多 {MAX_FILES} 个文件"
+    )
+
+
+@csrf_exempt  # the CSRF check reads the body: it runs below, once the size is known
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
+    """Uploads are refused before their body is read when the request is over the limit, and
+    a file over the per-file limit is dropped as it streams in; only then is CSRF checked."""
     require(request.user, "upload")
+    handler = None
+    if request.method == "POST":
+        max_file, max_request = upload_limits()
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > max_request:
+            message = (
+                f"本次上传共 {megabytes(length)}，超过每次上传合计 "
+                f"{settings.UPLOAD_MAX_REQUEST_MB} MB 的上限，文件未保存。请分批上传。"
+            )
+            return _upload_page(request, UploadForm(rosters=False), error=message, status=413)
+        handler = LimitedUploadHandler(request, max_file_bytes=max_file)
+        request.upload_handlers.insert(0, handler)
+    return _upload_checked(request, handler)
+
+
+@csrf_protect
+def _upload_checked(request: HttpRequest, handler: LimitedUploadHandler | None) -> HttpResponse:
     form = UploadForm(
         request.POST or None,
         initial={"kind": request.GET.get("kind", "")},
         rosters=can(request.user, "manage"),
     )
+    if request.method == "POST" and handler is not None and handler.too_big:
+        names = "、".join(f"“{n}”" for n in handler.too_big[:5])
+        message = (
+            f"文件{names}超过单个文件 {settings.UPLOAD_MAX_FILE_MB} MB 的上限，未保存，"
+            "本次上传的文件都没有导入。请拆分后分批上传。"
+        )
+        return _upload_page(request, form, error=message, status=413)
     if request.method == "POST" and form.is_valid():
         files = request.FILES.getlist("files")
         try:
@@ -50,23 +121,26 @@ def upload(request: HttpRequest) -> HttpResponse:
             job = job_create_import(
                 user=request.user,
                 scope=user_scope(request.user),
-                files=[(f.name, f.read()) for f in files],
+                files=[(f.name, f) for f in files],
                 kind=form.cleaned_data["kind"],
                 dry_run=True,
             )
         except UserError as exc:
             form.add_error(None, str(exc))
         else:
-            _enqueue_import(job)
             return redirect("job", pk=job.pk)
+    status = 400 if request.method == "POST" else 200
+    return _upload_page(request, form, status=status)
+
+
+def _upload_page(request: HttpRequest, form, *, error: str = "", status: int = 200):
     recent = Job.objects.filter(kind=JobKind.IMPORT, user=request.user).order_by("-id")[:10]
-    return render(request, "web/upload.html", _ctx(request, form=form, recent=recent, nav="upload"))
-
-
-def _enqueue_import(job: Job) -> None:
-    from xunzhi.web.tasks import import_task
-
-    import_task.enqueue(job.pk)
+    return render(
+        request,
+        "web/upload.html",
+        _ctx(request, form=form, recent=recent, nav="upload", limits=_limit_text(), refused=error),
+        status=status,
+    )
 
 
 def _job(request: HttpRequest, pk: int) -> Job:
@@ -121,17 +195,18 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if roster and not can(request.user, "manage"):
         messages.error(request, "组织和领导名册只能由县学习教育办导入。")
         return redirect("job", pk=job.pk)
-    new = job_create_import(
-        user=request.user,
-        scope=user_scope(request.user),
-        files=[],
-        kind=job.params.get("kind", ""),
-        dry_run=False,
-        source_job=job,
-    )
-    new.params["original_names"] = job.params.get("original_names", [])
-    new.save(update_fields=["params"])
-    _enqueue_import(new)
+    try:
+        new = job_create_import(
+            user=request.user,
+            scope=user_scope(request.user),
+            files=[],
+            kind=job.params.get("kind", ""),
+            dry_run=False,
+            source_job=job,
+        )
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("job", pk=job.pk)
     return redirect("job", pk=new.pk)
 
 
@@ -239,7 +314,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require(request.user, "report")
         unit = get_scoped_or_404(
-            Org.objects.all(), request.user, field="", pk=request.POST.get("unit") or 0
+            Org.objects.all(), request.user, field="", pk=id_param(request.POST, "unit", "组织")
         )
     evaluation = evaluation_for(campaign=campaign, unit=unit)
     form = ReportForm(
@@ -263,17 +338,18 @@ def reports(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _err(exc))
         else:
             formats = ["docx", "html"] + (["pdf"] if cd.get("pdf") else [])
-            job = Job.objects.create(
-                kind=JobKind.REPORT,
-                user=request.user,
-                scope=cd["unit"],
-                params={"evaluation": evaluation.pk, "formats": formats},
-                message="排队中…",
-                total=3,
-            )
             from xunzhi.web.tasks import report_task
 
-            report_task.enqueue(job.pk)
+            with transaction.atomic():  # a job row always has its task
+                job = Job.objects.create(
+                    kind=JobKind.REPORT,
+                    user=request.user,
+                    scope=cd["unit"],
+                    params={"evaluation": evaluation.pk, "formats": formats},
+                    message="排队中…",
+                    total=3,
+                )
+                report_task.enqueue(job.pk)
             return redirect("job", pk=job.pk)
     versions = _versions(request).order_by("-created_at", "-pk")[:30]
     return render(

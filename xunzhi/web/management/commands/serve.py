@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -38,20 +39,9 @@ class Command(XunzhiCommand):
 
     def handle(self, *args, **options):
         env = server_environment(dict(os.environ))
-        worker = None
-        if not options["no_worker"]:
-            worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "xunzhi.cli",
-                    "db_worker",
-                    "--interval",
-                    "0.5",
-                    "--no-reload",
-                ],
-                env=env,
-            )
+        worker_cmd = [sys.executable, "-m", "xunzhi.cli", "worker", "--interval", "0.5"]
+        worker_cmd += ["--no-reload", "--no-startup-delay"]
+        supervisor = None if options["no_worker"] else WorkerSupervisor(worker_cmd, env, self)
         self.stdout.write(f"网页应用：http://{options['bind']}/  （按 Ctrl+C 停止）")
         self.stdout.flush()
         server = subprocess.Popen(
@@ -64,6 +54,8 @@ class Command(XunzhiCommand):
                 options["bind"],
                 "--workers",
                 str(options["workers"]),
+                "--timeout",  # above SQLite's 30 s wait for a writer
+                "90",
                 "--access-logfile",
                 "-",
                 "--log-level",
@@ -77,12 +69,69 @@ class Command(XunzhiCommand):
 
         previous = signal.signal(signal.SIGTERM, stop)
         try:
-            server.wait()
+            while server.poll() is None:
+                if supervisor is not None:
+                    supervisor.check()
+                time.sleep(1)
         except KeyboardInterrupt:
             server.send_signal(signal.SIGTERM)
             server.wait()
         finally:
             signal.signal(signal.SIGTERM, previous)
-            if worker is not None:
-                worker.terminate()
-                worker.wait()
+            if supervisor is not None:
+                supervisor.stop()
+
+
+class WorkerSupervisor:
+    """Keeps one background worker running: a worker that dies is started again (it fails the
+    jobs it left first, see ``xunzhi worker``); expired uploads are swept every hour."""
+
+    SWEEP_EVERY = 3600
+
+    def __init__(self, cmd: list[str], env: dict[str, str], command: XunzhiCommand):
+        self.cmd, self.env, self.command = cmd, env, command
+        self.restarts = 0
+        self.delay = 1.0
+        self.process = self._start()
+        self.next_sweep = time.monotonic() + self.SWEEP_EVERY
+
+    def _start(self) -> subprocess.Popen:
+        self.started = time.monotonic()
+        return subprocess.Popen(self.cmd, env=self.env)
+
+    def check(self) -> None:
+        now = time.monotonic()
+        code = self.process.poll()
+        if code is not None and now - self.died_at(code) >= self.delay:
+            self.restarts += 1
+            self.command.stderr.write(
+                f"后台任务进程已退出（代码 {code}），正在重新启动（第 {self.restarts} 次）。"
+            )
+            # back off while it keeps dying at once; a worker that ran a minute starts afresh
+            self.delay = 1.0 if now - self.started > 60 else min(self.delay * 2, 30.0)
+            self._died = None
+            self.process = self._start()
+        if now >= self.next_sweep:
+            self.next_sweep = now + self.SWEEP_EVERY
+            try:
+                from xunzhi.web.jobs import job_files_sweep
+
+                job_files_sweep()
+            except Exception as exc:  # noqa: BLE001 - the sweep must never stop the server
+                self.command.stderr.write(f"清理过期上传文件失败：{exc}")
+
+    _died: float | None = None
+
+    def died_at(self, code: int) -> float:
+        if self._died is None:
+            self._died = time.monotonic()
+        return self._died
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
