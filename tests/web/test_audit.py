@@ -106,8 +106,9 @@ def test_refused_edit_leaves_no_entry(clients, records):
 def test_values_and_their_approval(clients, county):
     town = county.townships[0]
     url = reverse("values_form", args=[town.code, "2021-06"])
-    clients["clerk"].post(url, {"action": "save", "v_专班抽调人数": "5"})
-    clients["clerk"].post(url, {"action": "save", "v_专班抽调人数": "7"})
+    clients["clerk"].post(url, {"action": "save", "version": 0, "v_专班抽调人数": "5"})
+    first = ValueSubmission.objects.get(org=town, period="2021-06").version
+    clients["clerk"].post(url, {"action": "save", "version": first, "v_专班抽调人数": "7"})
     value = ReportedValue.objects.get(org=town, item="专班抽调人数")
     history = _entries("reportedvalue", object_pk=str(value.pk))
     assert [e.action for e in history] == [AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE]

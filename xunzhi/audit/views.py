@@ -106,7 +106,7 @@ def audit_workbook(entries) -> bytes:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from xunzhi.intake.values import neutralise
+    from xunzhi.lib.sheets import safe_row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("操作日志")
@@ -129,7 +129,7 @@ def audit_workbook(entries) -> bytes:
             audit_changes_text(e),
             e.remote_addr or "",
         ]
-        ws.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        ws.append(safe_row(row))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
