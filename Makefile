@@ -25,6 +25,7 @@ system-deps:
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy
 
 test: install system-deps lint
 	$(UV) run pytest

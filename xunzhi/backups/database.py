@@ -82,7 +82,7 @@ def database_restore(dump: Path) -> None:
     drops.write_text("".join(f'DROP TABLE IF EXISTS "{t}" CASCADE;\n' for t in tables))
     # pg_restore writes the dump as SQL into psql, which runs the drops and all of it as one
     # transaction (--single-transaction over both files): any error rolls everything back.
-    script = subprocess.Popen(
+    script = subprocess.Popen(  # noqa: S603 argv list of the database's own client tools, no shell
         [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -128,7 +128,7 @@ def _run(args: list[str], *, connect: bool = True, stdin=None) -> str:
                 args += [flag, str(db[key])]
         if db.get("PASSWORD"):
             env["PGPASSWORD"] = str(db["PASSWORD"])
-    result = subprocess.run(args, stdin=stdin, capture_output=True, env=env)
+    result = subprocess.run(args, stdin=stdin, capture_output=True, env=env)  # noqa: S603 argv list of the database's own client tools, no shell
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).decode(errors="replace").strip().splitlines()
         name = Path(args[0]).name

@@ -225,7 +225,7 @@ def level_text(text: str, level: Level, *, unit: str = "") -> str:
         return text
     template = _TEXTS.get(text)
     if template is None:
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 plain text for Word, never HTML
         try:
             template = _TEXTS[text] = env.from_string(text)
         except jinja2.TemplateSyntaxError as exc:

@@ -488,7 +488,7 @@ def _latest_rows(qs: QuerySet, keys: list[str], scope: Scope) -> list[dict[str, 
     # Result columns of .values() are named after the model columns and annotation aliases.
     group = ", ".join(quoted)
     outer = (
-        f"SELECT {group + ', ' if group else ''}COUNT(*), SUM(value) "
+        f"SELECT {group + ', ' if group else ''}COUNT(*), SUM(value) "  # noqa: S608 identifiers quoted; values are parameters
         f"FROM ({sql}) ranked_values WHERE {connection.ops.quote_name('_rank')} = 1"
         + (f" GROUP BY {group}" if group else "")
     )

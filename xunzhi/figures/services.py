@@ -296,7 +296,8 @@ def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
         keys = tuple(path[:n] for n in lengths if n <= len(path) and path[:n] in wanted)
         if keys:
             out[org_id] = keys
-    assert all(len(p) % steplen == 0 for p in wanted)
+    if any(len(p) % steplen for p in wanted):
+        raise ValueError("organisation path not a multiple of the step length")
     return out
 
 

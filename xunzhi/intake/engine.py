@@ -549,7 +549,8 @@ def _num(value: Decimal) -> str:
 def _settle_orgs(plan: Plan, parsed: ParsedSheet) -> None:
     """Orgs in the file: register every new unit, then resolve parents (which may come later)."""
     orgs = plan.orgs
-    assert orgs is not None
+    if orgs is None:
+        raise ValueError("organisation plan missing")
     f = parsed.fields
     i_code, i_name = f.index("code"), f.index("name")
     i_parent = f.index("parent") if "parent" in f else None
@@ -1146,7 +1147,7 @@ def _insert(model, attnames, rows, row_nos, campaign_id, batch, sheet, now, tick
     absent_values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in absent)
     cols = [*attnames, *(f.attname for f in absent), "campaign_id", "version"]
     cols += ["created_at", "updated_at", "source_batch_id", "source_sheet", "source_row"]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 identifiers quoted; values are parameters
         qn(model._meta.db_table), ", ".join(qn(c) for c in cols), ", ".join(["%s"] * len(cols))
     )
     tail = (*absent_values, campaign_id, 1, stamp, stamp, batch.pk, sheet[:100])
@@ -1191,7 +1192,7 @@ def _update(model, attnames, rows, row_nos, batch, sheet, now, tick) -> None:
         f"{qn('source_sheet')} = %s",
         f"{qn('source_row')} = %s",
     ]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 identifiers quoted; values are parameters
         qn(model._meta.db_table), ", ".join(sets), qn("id")
     )
     n = len(attnames)

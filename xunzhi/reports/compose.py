@@ -115,7 +115,7 @@ def template_environment() -> jinja2.Environment:
 def _environment_build() -> jinja2.Environment:
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=False,  # noqa: S701 plain text for Word; HTML output escapes itself
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -13,7 +13,7 @@ from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import DataStamp, Job, JobStatus, Profile, Role
 
-DEMO_PASSWORD = "xunzhi-demo"
+DEMO_PASSWORD = "xunzhi-demo"  # noqa: S105 the documented demo password
 
 
 def data_stamp_bump() -> None:

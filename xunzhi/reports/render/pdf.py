@@ -74,7 +74,7 @@ def _env() -> dict[str, str]:
 
 def _run(args: list[str], *, timeout: int = 60, cwd: str | None = None) -> str:
     try:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 argv list for LibreOffice, no shell
             args,
             env=_env(),
             capture_output=True,

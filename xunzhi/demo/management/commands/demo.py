@@ -8,7 +8,7 @@ from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.organisations.models import Org
 
 ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "xunzhi-admin"
+ADMIN_PASSWORD = "xunzhi-admin"  # noqa: S105 the documented demo password
 
 
 class Command(XunzhiCommand):

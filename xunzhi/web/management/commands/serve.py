@@ -44,7 +44,7 @@ class Command(XunzhiCommand):
         supervisor = None if options["no_worker"] else WorkerSupervisor(worker_cmd, env, self)
         self.stdout.write(f"网页应用：http://{options['bind']}/  （按 Ctrl+C 停止）")
         self.stdout.flush()
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603 argv list of our own commands, no shell
             [
                 sys.executable,
                 "-m",
@@ -97,7 +97,7 @@ class WorkerSupervisor:
 
     def _start(self) -> subprocess.Popen:
         self.started = time.monotonic()
-        return subprocess.Popen(self.cmd, env=self.env)
+        return subprocess.Popen(self.cmd, env=self.env)  # noqa: S603 argv list of our own commands, no shell
 
     def check(self) -> None:
         now = time.monotonic()
