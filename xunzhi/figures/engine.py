@@ -26,12 +26,10 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
     ACTIVITY_ROLLUP_INDEX,
-    Activity,
-    Problem,
     ProblemStatus,
-    Project,
     ProjectStatus,
     ReportedValue,
     Resource,
@@ -39,13 +37,8 @@ from xunzhi.ledgers.models import (
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org, OrgKind, ranks_at_least
 
-MODELS = {
-    "activities": Activity,
-    "projects": Project,
-    "problems": Problem,
-    "resources": Resource,
-    "values": ReportedValue,
-}
+#: ledger → model, read from the registry of ledger kinds.
+MODELS = registry.MODELS
 
 
 @dataclass(frozen=True)

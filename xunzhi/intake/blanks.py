@@ -25,7 +25,7 @@ TEMPLATE_ROWS = 2000
 
 def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     spec = campaign.spec if campaign is not None else None
-    kind = Kind(kind.name, tuple(c for c in kind.columns if c.template), kind.signature)
+    columns = tuple(c for c in kind.columns if c.template)
     wb = Workbook()
     ws = wb.active
     ws.title = kind.label[:31]
@@ -46,7 +46,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     units.column_dimensions["B"].width = 30
 
     example = []
-    for i, col in enumerate(kind.columns, start=1):
+    for i, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.fill = HEADER_FILL
         cell.font = REQUIRED_FONT if col.required else Font(bold=True)
@@ -63,7 +63,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
 
     # Drop-down lists from the campaign's types, kept on the 选项 sheet (no 255-character limit).
     opt_col = 0
-    for i, col in enumerate(kind.columns, start=1):
+    for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         rng = f"{letter}2:{letter}{TEMPLATE_ROWS}"
         if col.parse.startswith("choice:") and spec is not None:
@@ -103,7 +103,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     # The example row is marked so that the importer skips it if the clerk leaves it in.
     marked = False
     for i, value in enumerate(example, start=1):
-        col = kind.columns[i - 1]
+        col = columns[i - 1]
         if not marked and col.parse in ("text", "key") and value:
             value = EXAMPLE_MARKS[0] + value
             marked = True

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xunzhi.intake.kinds import KINDS, WRITE_ORDER, Kind, choices_for
+from xunzhi.intake.kinds import Kind, choices_for, kind_get
 from xunzhi.intake.models import ImportBatch
 from xunzhi.intake.readers import RawFile, RawSheet, file_read
 from xunzhi.intake.resolve import LeaderIndex, LeaderRef, OrgIndex, OrgRef
@@ -45,7 +45,9 @@ from xunzhi.intake.values import (
     to_tags,
     to_text,
 )
+from xunzhi.ledgers import registry
 from xunzhi.lib.errors import UserError
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Leader, Org, Rank
 
 Progress = Callable[[int, int], None]
@@ -196,7 +198,7 @@ def plan_files(
             _fill_merged(sheet, table)
             found.append((raw, sheet, table))
         if not tables:
-            wanted = KINDS[kind].label if kind else "任何台账"
+            wanted = kind_get(kind).label if kind else "任何台账"
             plan.errors.append(
                 ImportIssue(
                     name,
@@ -210,17 +212,17 @@ def plan_files(
     plan.orgs = OrgIndex(scope=scope)
     total = sum(len(sheet.rows) for _r, sheet, _t in found) or 1
     done = 0
-    order = {k: i for i, k in enumerate(WRITE_ORDER)}
-    found.sort(key=lambda item: order[item[2].kind.name])
+    order = {k.key: i for i, k in enumerate(registry.importable())}
+    found.sort(key=lambda item: order[item[2].kind.key])
     for raw, sheet, table in found:
-        if table.kind.name != "orgs" and plan.leaders is None:
+        if table.kind.key != "orgs" and plan.leaders is None:
             plan.leaders = LeaderIndex(plan.orgs)
         parsed = _parse_sheet(plan, raw, sheet, table, progress, done, total)
         plan.sheets.append(parsed)
         done += len(sheet.rows)
-        if table.kind.name == "orgs":
+        if table.kind.key == "orgs":
             _settle_orgs(plan, parsed)
-        elif table.kind.name == "leaders":
+        elif table.kind.key == "leaders":
             _register_leaders(plan, parsed)
     if plan.leaders is None:
         plan.leaders = LeaderIndex(plan.orgs)
@@ -254,7 +256,7 @@ def _fill_merged(sheet: RawSheet, table: Table) -> None:
 
 
 def _signatures(kind: str | None) -> str:
-    kinds = [KINDS[kind]] if kind else list(KINDS.values())
+    kinds = [kind_get(kind)] if kind else registry.importable()
     return "；".join(f"{k.label}：{'、'.join(k.signature)}" for k in kinds)
 
 
@@ -354,7 +356,7 @@ def _parse_sheet(
     summary = SheetSummary(
         file=raw.name,
         sheet=sheet.name,
-        kind=kind.name,
+        kind=kind.key,
         label=kind.label,
         extra_columns=list(table.extra_columns),
     )
@@ -443,7 +445,7 @@ def _parse_sheet(
             continue
         if org_pos is not None:
             ref: OrgRef = rec[org_pos]
-            if kind.name != "orgs" and not ref.in_scope and scope_path:
+            if kind.key != "orgs" and not ref.in_scope and scope_path:
                 errors.append(
                     ImportIssue(
                         raw.name,
@@ -533,17 +535,13 @@ def _compare_total(plan, file, sheet, r, row, idx, written, parsers, numeric, ru
                     written[i],
                     to_text(value),
                     f"{label or '合计'}行的“{written[i]}”为 {to_text(value)}，"
-                    f"但各行相加为 {_num(sums[i])}，该行已排除，请核对",
+                    f"但各行相加为 {decimal_text(sums[i])}，该行已排除，请核对",
                     c,
                 )
             )
     if label.startswith("小计"):
         for i in numeric:
             running[i] = Decimal(0)
-
-
-def _num(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
 
 
 def _settle_orgs(plan: Plan, parsed: ParsedSheet) -> None:
@@ -646,11 +644,7 @@ def _register_leaders(plan: Plan, parsed: ParsedSheet) -> None:
 
 
 def _natural_key(kind: Kind) -> tuple[str, ...]:
-    if kind.name == "orgs":
-        return ("code",)
-    if kind.name == "leaders":
-        return ("org", "name")
-    return kind.model.NATURAL_KEY
+    return kind.natural_key
 
 
 def _key_value(value: object) -> object:
@@ -669,7 +663,7 @@ def _check_duplicates(plan: Plan) -> None:
         pos = [parsed.fields.index(k) for k in key_fields]
         label = "、".join(parsed.kind.column_for_field(k).header for k in key_fields)
         for rec, row_no in zip(parsed.records, parsed.rows, strict=True):
-            key = (parsed.kind.name, *(_key_value(rec[i]) for i in pos))
+            key = (parsed.kind.key, *(_key_value(rec[i]) for i in pos))
             first = seen.get(key)
             if first is None:
                 seen[key] = (parsed.file, parsed.raw.name, row_no)
@@ -693,7 +687,7 @@ def _check_value_pairs(plan: Plan) -> None:
     from xunzhi.ledgers.models import ReportedValue
 
     checks = plan.campaign.spec.value_checks
-    sheets = [p for p in plan.sheets if p.kind.name == "values"]
+    sheets = [p for p in plan.sheets if p.kind.key == "values"]
     if not checks or not sheets:
         return
     items = {c.numerator for c in checks} | {c.denominator for c in checks}
@@ -725,8 +719,8 @@ def _check_value_pairs(plan: Plan) -> None:
                 reason = f"填写了“{check.numerator}”时必须同时填写“{check.denominator}”"
             elif num > den:
                 reason = (
-                    f"“{check.numerator}”（{_num(num)}）不能大于"
-                    f"“{check.denominator}”（{_num(den)}）"
+                    f"“{check.numerator}”（{decimal_text(num)}）不能大于"
+                    f"“{check.denominator}”（{decimal_text(den)}）"
                 )
             else:
                 continue
@@ -749,7 +743,7 @@ def _check_locked_values(plan: Plan) -> None:
     from xunzhi.ledgers.models import ReportedValue, ValueSubmission
     from xunzhi.ledgers.services import LOCKED_STATUSES
 
-    sheets = [p for p in plan.sheets if p.kind.name == "values"]
+    sheets = [p for p in plan.sheets if p.kind.key == "values"]
     if not sheets:
         return
     rows: dict[tuple[str, str], list[tuple[ParsedSheet, int, str, Decimal]]] = {}
@@ -823,7 +817,7 @@ def _write_all(plan: Plan, *, user, progress: Progress | None) -> list[int]:
         now = timezone.now()
         batches: dict[str, ImportBatch] = {}
         for raw, data in plan.files:
-            kinds = sorted({s.kind.name for s in plan.sheets if s.file == raw.name})
+            kinds = sorted({s.kind.key for s in plan.sheets if s.file == raw.name})
             batches[raw.name] = ImportBatch.objects.create(
                 file_name=raw.name[-255:],
                 file_sha256=hashlib.sha256(data).hexdigest(),
@@ -857,7 +851,7 @@ def _diff_all(plan, *, write, batches, progress, now=None) -> None:
 
     for parsed in plan.sheets:
         batch = batches.get(parsed.file)
-        name = parsed.kind.name
+        name = parsed.kind.key
         if name == "orgs":
             _write_orgs(plan, parsed, write=write, batch=batch)
         elif name == "leaders":
@@ -1004,7 +998,7 @@ def _stale(plan: Plan, parsed: ParsedSheet, row_no: int, reason: str) -> None:
 def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, tick) -> None:
     model = parsed.kind.model
     fields, records, versions = _split_versions(parsed)
-    key_fields = model.NATURAL_KEY
+    key_fields = parsed.kind.natural_key
     key_pos = [fields.index(k) for k in key_fields]
     value_pos = [i for i, k in enumerate(fields) if k not in key_fields]
     attnames = [model._meta.get_field(k).attname for k in fields]
@@ -1083,7 +1077,7 @@ def _write_ledger(plan: Plan, parsed: ParsedSheet, *, write: bool, batch, now, t
             changed_keys.append(key)
     if not write or plan.stale:
         return
-    if parsed.kind.name == "values" and changed_keys:
+    if parsed.kind.key == "values" and changed_keys:
         org_at, period_at = key_fields.index("org"), key_fields.index("period")
         _bump_submissions(campaign_id, {(k[org_at], k[period_at]) for k in changed_keys})
     if inserts:

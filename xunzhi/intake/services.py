@@ -17,14 +17,13 @@ from pathlib import Path
 from xunzhi.audit.services import audit_import_batches, audit_suppressed
 from xunzhi.intake.blanks import annotated_workbook, template_workbook
 from xunzhi.intake.engine import ImportIssue, Plan, SheetSummary, plan_files, plan_write
-from xunzhi.intake.exporters import EXPORTERS
-from xunzhi.intake.kinds import KIND_LABELS, KIND_MODELS, KINDS, kind_get
+from xunzhi.intake.exporters import exporter_for
+from xunzhi.intake.kinds import kind_get
+from xunzhi.ledgers import registry
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 
 __all__ = [
-    "KIND_LABELS",
-    "KIND_MODELS",
     "ImportIssue",
     "ImportResult",
     "SheetSummary",
@@ -151,8 +150,7 @@ def ledger_export(
 ) -> bytes:
     """One ledger (or roster) as .xlsx or .csv with the import columns; ``unit`` keeps its
     subtree, ``queryset`` exports an already filtered set of that kind."""
-    kind_get(kind)
-    exporter = EXPORTERS[kind](campaign=campaign, unit=unit, queryset=queryset)
+    exporter = exporter_for(kind_get(kind), campaign=campaign, unit=unit, queryset=queryset)
     return exporter.render(fmt)
 
 
@@ -164,4 +162,4 @@ def ledger_template(*, kind: str, campaign, scope: Org | None = None) -> bytes:
 
 def kind_choices() -> list[tuple[str, str]]:
     """(kind, Chinese label) pairs for forms."""
-    return [(k, KIND_LABELS[k]) for k in KINDS]
+    return [(k.key, k.label) for k in registry.importable()]

@@ -4,9 +4,11 @@ rows), its kind, which column holds what, and which rows are data, blank or tota
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from xunzhi.intake.kinds import KINDS, Kind
+from xunzhi.intake.kinds import Kind, kind_get
 from xunzhi.intake.values import is_blank, is_total_label, normalise_header, to_text
+from xunzhi.ledgers import registry
 
 #: How far down a sheet the header may be.
 HEADER_SCAN_ROWS = 20
@@ -15,6 +17,7 @@ AUX_SHEETS = {"单位列表", "选项", "填写说明", "错误清单"}
 EXAMPLE_MARKS = ("（示例）", "(示例)")
 
 
+@lru_cache(maxsize=64)
 def _lookup(kind: Kind) -> dict[str, str]:
     """normalised header text → canonical header, canonical names winning over aliases."""
     table: dict[str, str] = {}
@@ -26,8 +29,14 @@ def _lookup(kind: Kind) -> dict[str, str]:
     return table
 
 
-LOOKUPS = {name: _lookup(kind) for name, kind in KINDS.items()}
-ALL_HEADERS = set().union(*(set(t) for t in LOOKUPS.values()))
+def lookups() -> dict[str, dict[str, str]]:
+    """kind → its header lookup, for every importable kind of the registry."""
+    return {kind.key: _lookup(kind) for kind in registry.importable()}
+
+
+@lru_cache(maxsize=8)
+def _all_headers(kinds: tuple[Kind, ...]) -> frozenset[str]:
+    return frozenset().union(*(_lookup(kind) for kind in kinds))
 
 
 @dataclass
@@ -86,7 +95,8 @@ def _score(found: dict[str, int], kind: Kind) -> tuple[int, int]:
 
 def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None) -> Table | None:
     """The header and kind of a sheet, or None when no known table is in it."""
-    kinds = [KINDS[kind_name]] if kind_name else list(KINDS.values())
+    kinds = [kind_get(kind_name)] if kind_name else registry.importable()
+    all_headers = _all_headers(tuple(registry.importable()))
     best: tuple | None = None
     limit = min(len(raw_rows), HEADER_SCAN_ROWS)
     for r in range(limit):
@@ -94,10 +104,10 @@ def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None)
         if not any(not is_blank(v) for v in row):
             continue
         texts = [to_text(v) for v in row]
-        if not any(normalise_header(t) in ALL_HEADERS for t in texts):
+        if not any(normalise_header(t) in all_headers for t in texts):
             continue
         for kind in kinds:
-            lookup = LOOKUPS[kind.name]
+            lookup = _lookup(kind)
             one = _match(texts, lookup)
             candidates = [(one, r, r + 1)]
             if r + 1 < len(raw_rows):

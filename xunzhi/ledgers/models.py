@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from xunzhi.ledgers import registry
 from xunzhi.organisations.models import Leader, Org, Rank
 
 ACTIVITY_ROLLUP_INDEX = "activity_rollup"
@@ -308,11 +309,5 @@ class SupervisionVisit(LedgerRow):
         return f"{self.date} {self.group_name} {self.method}"
 
 
-LEDGER_MODELS = {
-    "activities": Activity,
-    "projects": Project,
-    "problems": Problem,
-    "resources": Resource,
-    "values": ReportedValue,
-    "visits": SupervisionVisit,
-}
+#: kind → model, read from the registry of ledger kinds (:mod:`xunzhi.ledgers.registry`).
+LEDGER_MODELS = registry.MODELS

@@ -41,6 +41,7 @@ from xunzhi.ledgers.services import (
     values_unapprove,
 )
 from xunzhi.lib.errors import UserError
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Leader, Org
 from xunzhi.web.forms import LoginForm, PasswordForm, ValueReturnForm, ledger_form_class
 from xunzhi.web.http import redirect_next
@@ -376,7 +377,7 @@ def _text(value) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
-        return _plain(value)
+        return decimal_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return _short(str(value))
@@ -634,7 +635,7 @@ def values_form(request: HttpRequest, org_code: str, period: str) -> HttpRespons
         rows.append(
             {
                 "item": item,
-                "value": raw if raw is not None else ("" if value is None else _plain(value)),
+                "value": raw if raw is not None else ("" if value is None else decimal_text(value)),
             }
         )
     locked = sub is not None and sub.status in LOCKED_STATUSES
@@ -663,10 +664,6 @@ def _int_or_none(raw):
         return int(raw) if raw not in (None, "") else None
     except ValueError:
         return None
-
-
-def _plain(value) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
 # --- organisations and users -------------------------------------------------------------

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_export
+from xunzhi.intake.services import kind_choices, ledger_export
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -18,9 +17,9 @@ class Command(XunzhiCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "kind",
-            choices=list(KIND_LABELS),
+            choices=[k for k, _label in kind_choices()],
             metavar="KIND",
-            help="、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()),
+            help="、".join(f"{k}（{v}）" for k, v in kind_choices()),
         )
         parser.add_argument(
             "-o", "--output", required=True, metavar="PATH", help="输出文件，后缀 .xlsx 或 .csv"
@@ -39,5 +38,7 @@ class Command(XunzhiCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         self.stdout.write(
-            self.style.SUCCESS(f"已导出{KIND_LABELS[options['kind']]}：{out}（{len(data):,} 字节）")
+            self.style.SUCCESS(
+                f"已导出{dict(kind_choices())[options['kind']]}：{out}（{len(data):,} 字节）"
+            )
         )

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_import
+from xunzhi.intake.services import kind_choices, ledger_import
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -23,7 +22,9 @@ class Command(XunzhiCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="要导入的文件")
         parser.add_argument(
-            "--kind", choices=list(KIND_LABELS), help="台账类型（默认按表头自动识别）"
+            "--kind",
+            choices=[k for k, _label in kind_choices()],
+            help="台账类型（默认按表头自动识别）",
         )
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
         parser.add_argument(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_template
+from xunzhi.intake.services import kind_choices, ledger_template
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -18,9 +17,9 @@ class Command(XunzhiCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "kind",
-            choices=list(KIND_LABELS),
+            choices=[k for k, _label in kind_choices()],
             metavar="KIND",
-            help="、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()),
+            help="、".join(f"{k}（{v}）" for k, v in kind_choices()),
         )
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出 .xlsx 文件")
         parser.add_argument("--scope", metavar="CODE", help="单位列表只列该组织及其下级")
@@ -35,4 +34,6 @@ class Command(XunzhiCommand):
         data = ledger_template(kind=options["kind"], campaign=campaign, scope=scope)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        self.stdout.write(self.style.SUCCESS(f"已生成{KIND_LABELS[options['kind']]}模板：{out}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已生成{dict(kind_choices())[options['kind']]}模板：{out}")
+        )
