@@ -7,10 +7,9 @@ module only looks them up (:func:`kind_get`) and names the words a choice column
 
 from __future__ import annotations
 
-from typing import Any
-
 from xunzhi.ledgers import registry
 from xunzhi.ledgers.registry import VERSION_COLUMN, Column, LedgerKind
+from xunzhi.ledgers.registry import column_choices as choices_for
 from xunzhi.lib.errors import UserError
 
 #: What the importer calls a kind: a registered ledger or roster.
@@ -30,28 +29,3 @@ def kind_get(name: str) -> Kind:
 
 def kind_label(name: str) -> str:
     return kind_get(name).label
-
-
-def _fixed_choices(source: str) -> tuple[str, ...] | None:
-    from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
-    from xunzhi.organisations.models import OrgKind, Rank
-
-    fixed: dict[str, Any] = {
-        "org_kinds": OrgKind,
-        "ranks": Rank,
-        "project_status": ProjectStatus,
-        "problem_status": ProblemStatus,
-    }
-    words = fixed.get(source)
-    return tuple(str(w.value) for w in words) if words is not None else None
-
-
-def choices_for(parse: str, spec: Any) -> tuple[str, ...]:
-    """The allowed words of a ``choice:<source>`` column for a campaign."""
-    source = parse.split(":", 1)[1]
-    fixed = _fixed_choices(source)
-    if fixed is not None:
-        return fixed
-    if source == "value_items":
-        return tuple(spec.value_item_codes)
-    return tuple(getattr(spec, source))

@@ -116,6 +116,48 @@ class LedgerKind:
         raise KeyError(header)
 
 
+def _fixed_choices(source: str) -> tuple[str, ...] | None:
+    from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
+    from xunzhi.organisations.models import OrgKind, Rank
+
+    fixed: dict[str, Any] = {
+        "org_kinds": OrgKind,
+        "ranks": Rank,
+        "project_status": ProjectStatus,
+        "problem_status": ProblemStatus,
+    }
+    words = fixed.get(source)
+    return tuple(str(w.value) for w in words) if words is not None else None
+
+
+def column_choices(parse: str, spec: Any) -> tuple[str, ...]:
+    """The allowed words of a ``choice:<source>`` column for a campaign."""
+    source = parse.split(":", 1)[1]
+    fixed = _fixed_choices(source)
+    if fixed is not None:
+        return fixed
+    if source == "value_items":
+        return tuple(spec.value_item_codes)
+    return tuple(getattr(spec, source))
+
+
+def type_choices(kind: LedgerKind, spec: Any) -> list[str]:
+    """The words the kind's type-like field may hold in a campaign (empty: free text)."""
+    if not kind.type_field:
+        return []
+    parse = kind.column_for_field(kind.type_field).parse
+    return list(column_choices(parse, spec)) if parse.startswith("choice:") else []
+
+
+def status_choices(kind: LedgerKind) -> list[str]:
+    """The words of the kind's status field (the model field's choices)."""
+    if not kind.status_field:
+        return []
+    return [
+        str(value) for value, _label in kind.model._meta.get_field(kind.status_field).choices or ()
+    ]
+
+
 #: The 版本 column (optimistic locking across export → edit → import): a row changed on the
 #: web since its export is refused by the importer, never silently overwritten.
 VERSION_COLUMN = Column("版本", "version", "version", False, ("版本号",), template=False)

@@ -24,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import ReportedValue, SubmissionStatus, ValueSubmission
 from xunzhi.ledgers.selectors import KINDS, LedgerFilters, ledger_filtered, ledger_totals
 from xunzhi.ledgers.services import (
@@ -247,23 +248,11 @@ def _filters(request: HttpRequest, scope: Org) -> LedgerFilters:
 
 
 def _type_choices(campaign, kind: str) -> list[str]:
-    spec = campaign.spec
-    return list(
-        {
-            "activities": spec.activity_types,
-            "projects": spec.project_fields,
-            "problems": spec.problem_sources,
-            "resources": spec.resource_types,
-            "values": spec.value_item_codes,
-            "visits": spec.visit_methods,
-        }[kind]
-    )
+    return registry.type_choices(registry.get(kind), campaign.spec)
 
 
 def _status_choices(kind: str) -> list[str]:
-    from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
-
-    return {"projects": ProjectStatus.values, "problems": ProblemStatus.values}.get(kind, [])
+    return registry.status_choices(registry.get(kind))
 
 
 @login_required
