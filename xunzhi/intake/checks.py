@@ -76,9 +76,9 @@ def check_value_pairs(plan: Plan) -> None:
         campaign=plan.campaign, item__in=items, org__code__in={g[0] for g in state}
     ).values_list("org__code", "period", "item", "value")
     for code, period, item, value in stored:
-        group = state.get((code, period))
-        if group is not None:
-            group.setdefault(item, value)
+        known = state.get((code, period))
+        if known is not None:
+            known.setdefault(item, value)
     for (code, period), values in state.items():
         for check in checks:
             num, den = values.get(check.numerator), values.get(check.denominator)

@@ -22,6 +22,7 @@ from django.db.models import Count, QuerySet
 from django.utils.module_loading import import_string
 
 from xunzhi.intake.kinds import Kind, kind_get
+from xunzhi.intake.ledger_write import _attname
 from xunzhi.intake.values import tags_text
 from xunzhi.lib.numbers import decimal_text
 from xunzhi.lib.sheets import neutralise
@@ -95,7 +96,8 @@ class Exporter:
         return qs
 
     def base_queryset(self) -> QuerySet[Any]:
-        return self.kind.model.objects.filter(campaign=self.campaign).order_by("id")
+        qs: QuerySet[Any] = self.kind.model._default_manager.filter(campaign=self.campaign)
+        return qs.order_by("id")
 
     def unit_filter(self, unit: Org) -> dict[str, Any]:
         return {"org__path__startswith": unit.path}
@@ -184,7 +186,8 @@ class OrgExporter(Exporter):
     kind = kind_get("orgs")
 
     def base_queryset(self) -> QuerySet[Any]:
-        return Org.objects.order_by("path")
+        qs: QuerySet[Any] = Org.objects.order_by("path")
+        return qs
 
     def unit_filter(self, unit: Org) -> dict[str, Any]:
         return {"path__startswith": unit.path}
@@ -230,7 +233,7 @@ class LedgerExporter(Exporter):
 
     def rows(self) -> Iterator[list[Any]]:
         model = self.kind.model
-        attnames = [model._meta.get_field(c.field).attname for c in self.kind.columns]
+        attnames = [_attname(model, c.field) for c in self.kind.columns]
         org, leader = self.names.org, self.names.leader
         writers: list[Callable[[Any], Any] | None] = []
         for col in self.kind.columns:

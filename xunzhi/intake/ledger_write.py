@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.db import models
 from django.db.models import F, QuerySet
 
 from xunzhi.intake.bulk import BulkWriter
@@ -16,6 +17,21 @@ from xunzhi.intake.plan import ImportIssue, ParsedSheet, Plan
 from xunzhi.ledgers.models import ValueSubmission
 
 Row = tuple[Any, ...]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a field")
+    return field
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    return _field(model, name).attname
+
+
+def _default(model: type[models.Model], name: str) -> Any:
+    return _field(model, name).get_default()
 
 
 def _sortable(rec: Row, key_pos: list[int]) -> Row:
@@ -75,7 +91,7 @@ class LedgerWriter:
         self.key_fields = parsed.kind.natural_key
         self.key_pos = [self.fields.index(k) for k in self.key_fields]
         self.value_pos = [i for i, k in enumerate(self.fields) if k not in self.key_fields]
-        self.attnames = [self.model._meta.get_field(k).attname for k in self.fields]
+        self.attnames = [_attname(self.model, k) for k in self.fields]
         self.org_ids = {ref.code: ref.id for ref in plan.org_index.by_code.values()}
         self.campaign_id: int = plan.campaign.pk
         self.inserts: list[Row] = []
@@ -140,9 +156,7 @@ class LedgerWriter:
         """Sort every record into added, updated (values differ) or unchanged."""
         existing = self.existing()
         conv = self._converters()
-        defaults = {
-            i: self.model._meta.get_field(k).get_default() for i, k in enumerate(self.fields)
-        }
+        defaults = {i: _default(self.model, k) for i, k in enumerate(self.fields)}
         defaults = {i: v for i, v in defaults.items() if v is not None}  # for blank cells
         summary, versions, current = self.parsed.summary, self.versions, self.current
         key_pos, value_pos = self.key_pos, self.value_pos

@@ -77,8 +77,9 @@ def orgs_settle(plan: Plan, parsed: ParsedSheet) -> None:
             node = node.parent
         if node is not None and node.id is None:
             ref.in_scope = False
-            row_no = _row_of(parsed, i_code, ref.code)
-            _org_error(plan, parsed, row_no, "上级组织", "", "上级组织关系成环")
+            _org_error(
+                plan, parsed, _row_of(parsed, i_code, ref.code), "上级组织", "", "上级组织关系成环"
+            )
             continue
         top = node
         ref.in_scope = top.in_scope if top is not None else plan.scope is None

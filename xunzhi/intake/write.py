@@ -10,12 +10,12 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xunzhi.intake.ledger_write import LedgerWriter
+from xunzhi.intake.ledger_write import LedgerWriter, _default
 from xunzhi.intake.models import ImportBatch
 from xunzhi.intake.plan import ParsedSheet, Plan, Progress
 from xunzhi.intake.resolve import OrgRef
@@ -58,7 +58,7 @@ def _write_all(
                 file_name=raw.name[-255:],
                 file_sha256=hashlib.sha256(data).hexdigest(),
                 kind=kinds[0] if len(kinds) == 1 else "mixed",
-                user=user if getattr(user, "pk", None) else None,
+                user=user if isinstance(user, User) else None,
             )
         _diff_all(plan, write=True, batches=batches, progress=progress, now=now)
         if plan.stale:
@@ -116,7 +116,7 @@ def _write_orgs(plan: Plan, parsed: ParsedSheet, *, write: bool) -> None:
     new: list[list[Any]] = []
     for rec in parsed.records:
         code = rec[f.index("code")]
-        data = {k: rec[f.index(k)] for k in values}
+        data: dict[str, Any] = {k: rec[f.index(k)] for k in values}
         data = {k: (v if v is not None else _org_default(k)) for k, v in data.items()}
         org = existing.get(code)
         if org is None:
@@ -156,7 +156,7 @@ def _write_orgs(plan: Plan, parsed: ParsedSheet, *, write: bool) -> None:
 
 
 def _org_default(field_name: str) -> Any:
-    return Org._meta.get_field(field_name).get_default()
+    return _default(Org, field_name)
 
 
 def _write_leaders(plan: Plan, parsed: ParsedSheet, *, write: bool) -> None:
@@ -173,17 +173,14 @@ def _write_leaders(plan: Plan, parsed: ParsedSheet, *, write: bool) -> None:
     updates: list[tuple[int, dict[str, Any]]] = []
     for rec in parsed.records:
         org: OrgRef = rec[i_org]
-        data = {k: rec[f.index(k)] for k in values}
+        data: dict[str, Any] = {k: rec[f.index(k)] for k in values}
         if "rank" in data and not data["rank"]:
             data["rank"] = Rank.OTHER
-        data = {
-            k: (v if v is not None else Leader._meta.get_field(k).get_default())
-            for k, v in data.items()
-        }
+        data = {k: (v if v is not None else _default(Leader, k)) for k, v in data.items()}
         old = existing.get((org.id, rec[i_name])) if org.id else None
         if old is None:
             parsed.summary.added += 1
-            creates.append(Leader(name=rec[i_name], org_id=org.id, **data))
+            creates.append(Leader(**{"name": rec[i_name], "org_id": org.id, **data}))
             continue
         current = dict(zip(("title", "rank", "is_principal"), old[1:], strict=True))
         if all(current[k] == v for k, v in data.items()):

@@ -153,9 +153,8 @@ def status_choices(kind: LedgerKind) -> list[str]:
     """The words of the kind's status field (the model field's choices)."""
     if not kind.status_field:
         return []
-    return [
-        str(value) for value, _label in kind.model._meta.get_field(kind.status_field).choices or ()
-    ]
+    field = kind.model._meta.get_field(kind.status_field)
+    return [str(value) for value, _label in getattr(field, "choices", None) or ()]
 
 
 #: The 版本 column (optimistic locking across export → edit → import): a row changed on the
