@@ -28,7 +28,6 @@ from django.db.models.functions import RowNumber
 from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
 from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
-    ACTIVITY_ROLLUP_INDEX,
     ProblemStatus,
     ProjectStatus,
     ReportedValue,
@@ -347,9 +346,9 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
         annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
     keys = ["org_id", *([group_field] if group_field else [])]
     grouped = _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations)
-    # SQLite's planner does not pick the covering index by itself; PostgreSQL's does.
-    use_index = ledger == "activities" and connection.vendor == "sqlite"
-    rows = _fetch(grouped, index_hint=ACTIVITY_ROLLUP_INDEX if use_index else None)
+    # Activities: both SQLite's and PostgreSQL's planners answer this from the covering index
+    # ``activity_rollup`` by themselves (EXPLAIN in docs/architecture.md); no hint is given.
+    rows = _fetch(grouped)
     by_type: dict[Any, list[dict]] = defaultdict(list)
     for row in rows:
         by_type[row.get(group_field) if group_field else None].append(row)
@@ -453,16 +452,13 @@ def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
     return _accumulate(selected, measure, count_column, unit_of)
 
 
-def _fetch(qs: QuerySet, *, index_hint: str | None = None) -> list[dict[str, Any]]:
+def _fetch(qs: QuerySet) -> list[dict[str, Any]]:
     """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
 
     Django's per-row converters cost more than the query for ~10 000 grouped rows; the
     values here are plain numbers and strings, which :class:`Agg` normalises.
     """
     sql, params = qs.query.sql_with_params()
-    if index_hint:
-        table = connection.ops.quote_name(qs.model._meta.db_table)
-        sql = sql.replace(f"FROM {table} WHERE", f"FROM {table} INDEXED BY {index_hint} WHERE", 1)
     names = [*qs.query.values_select, *qs.query.annotation_select]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
