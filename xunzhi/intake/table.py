@@ -3,8 +3,10 @@ rows), its kind, which column holds what, and which rows are data, blank or tota
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from xunzhi.intake.kinds import Kind, kind_get
 from xunzhi.intake.values import is_blank, is_total_label, normalise_header, to_text
@@ -14,6 +16,8 @@ from xunzhi.ledgers import registry
 HEADER_SCAN_ROWS = 20
 #: Template sheets that carry lists for the clerk, never data.
 AUX_SHEETS = {"单位列表", "选项", "填写说明", "错误清单"}
+#: merged cell ranges of a sheet: (first row, first column, last row, last column), 0-based
+Merged = Sequence[tuple[int, int, int, int]]
 EXAMPLE_MARKS = ("（示例）", "(示例)")
 
 
@@ -50,7 +54,9 @@ class Table:
     title_lines: list[str] = field(default_factory=list)
 
 
-def _two_row_texts(rows: list[list], r: int, merged) -> tuple[list[str], list[str], list[str]]:
+def _two_row_texts(
+    rows: list[list[Any]], r: int, merged: Merged
+) -> tuple[list[str], list[str], list[str]]:
     """Rows r and r+1 read as one two-row header: (joined texts, upper, lower)."""
     top = [to_text(v) for v in rows[r]]
     bottom = [to_text(v) for v in rows[r + 1]] if r + 1 < len(rows) else []
@@ -93,11 +99,13 @@ def _score(found: dict[str, int], kind: Kind) -> tuple[int, int]:
     return (1 if has_signature else 0, len(found))
 
 
-def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None) -> Table | None:
+def table_find(
+    raw_rows: list[list[Any]], *, merged: Merged = (), kind_name: str | None = None
+) -> Table | None:
     """The header and kind of a sheet, or None when no known table is in it."""
     kinds = [kind_get(kind_name)] if kind_name else registry.importable()
     all_headers = _all_headers(tuple(registry.importable()))
-    best: tuple | None = None
+    best: tuple[Any, ...] | None = None
     limit = min(len(raw_rows), HEADER_SCAN_ROWS)
     for r in range(limit):
         row = raw_rows[r]
@@ -143,7 +151,7 @@ def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None)
     )
 
 
-def row_class(row: list, table: Table) -> str:
+def row_class(row: list[Any], table: Table) -> str:
     """``data``, ``blank``, ``total`` (合计/小计/总计), ``example`` (a template's example row)
     or ``header`` (the header repeated, e.g. on every printed page). Hot: one call per row."""
     strings = []

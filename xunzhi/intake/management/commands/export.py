@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
 from xunzhi.intake.services import kind_choices, ledger_export
@@ -14,7 +17,7 @@ from xunzhi.organisations.selectors import org_find
 class Command(XunzhiCommand):
     help = "导出台账或名册为 .xlsx 或 .csv（列与导入相同，可直接再导入）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "kind",
             choices=[k for k, _label in kind_choices()],
@@ -27,7 +30,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--unit", metavar="CODE", help="只导出该组织及其下级")
         parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
 from xunzhi.intake.services import kind_choices, ledger_template
@@ -14,7 +17,7 @@ from xunzhi.organisations.selectors import org_find
 class Command(XunzhiCommand):
     help = "生成空白填报模板（表头、下拉选项、单位列表和示例行）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "kind",
             choices=[k for k, _label in kind_choices()],
@@ -25,7 +28,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--scope", metavar="CODE", help="单位列表只列该组织及其下级")
         parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])
         if out.suffix.lower() != ".xlsx":
             raise UserError(f"模板文件“{out}”的后缀必须是 .xlsx。")
