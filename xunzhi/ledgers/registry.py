@@ -42,6 +42,8 @@ class Column:
     example: str = ""
     #: False for a column that exports carry but blank templates do not (版本)
     template: bool = True
+    #: what messages call the field when the header alone is too short ("活动类型" for 类型)
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,24 @@ def column_choices(parse: str, spec: Any) -> tuple[str, ...]:
     fixed = _fixed_choices(source)
     if fixed is not None:
         return fixed
-    if source == "value_items":
-        return tuple(spec.value_item_codes)
-    return tuple(getattr(spec, source))
+    return tuple(getattr(spec, SPEC_LISTS.get(source, source)))
+
+
+#: ``choice:<source>`` sources that name a campaign spec attribute of another name.
+SPEC_LISTS = {"value_items": "value_item_codes"}
+
+
+def campaign_choice_fields(kind: LedgerKind) -> dict[str, tuple[str, str]]:
+    """field → (campaign spec attribute, what messages call it), for every column whose words
+    come from the campaign file (edits by people are checked against them)."""
+    out: dict[str, tuple[str, str]] = {}
+    for col in kind.columns:
+        if not col.parse.startswith("choice:"):
+            continue
+        source = col.parse.split(":", 1)[1]
+        if _fixed_choices(source) is None:
+            out[col.field] = (SPEC_LISTS.get(source, source), col.label or col.header)
+    return out
 
 
 def type_choices(kind: LedgerKind, spec: Any) -> list[str]:

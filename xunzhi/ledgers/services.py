@@ -35,18 +35,9 @@ from xunzhi.organisations.models import Org
 #: kind → Chinese label, read from the registry of ledger kinds.
 KIND_NAMES = registry.LABELS
 
-#: Which campaign list (``CampaignSpec`` attribute) a type-like field must come from.
-CHOICE_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "activities": {"type": ("activity_types", "活动类型")},
-    "projects": {"field": ("project_fields", "重点领域")},
-    "problems": {
-        "source": ("problem_sources", "问题来源"),
-        "category": ("problem_categories", "问题类别"),
-    },
-    "resources": {"type": ("resource_types", "资源类型")},
-    "values": {"item": ("value_item_codes", "填报指标")},
-    "visits": {"method": ("visit_methods", "督导方式")},
-}
+#: kind → {field: (campaign spec attribute, what messages call it)}: the type-like fields whose
+#: words come from the campaign file, read from the registry of ledger kinds.
+CHOICE_FIELDS = registry.KindView(registry.campaign_choice_fields)
 
 LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
