@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from xunzhi.audit.models import ACTION_LABELS, AuditEntry, Event
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import path_prefix_q
 
 #: The "what" filter: the three writes and the events.
 WHAT_CHOICES = [
@@ -53,9 +54,9 @@ class AuditFilters:
 def audit_entries(*, scope: Org, filters: AuditFilters) -> QuerySet[AuditEntry]:
     """The entries of ``filters.unit``'s subtree (inside ``scope``), newest first."""
     unit = filters.unit
-    if not unit.path.startswith(scope.path):
+    if not unit.in_subtree_of(scope):
         return AuditEntry.objects.none()
-    where = Q(unit_path__startswith=unit.path)
+    where = path_prefix_q("unit_path", unit)
     if unit.depth == 1:  # the top of a tree also sees what belongs to no unit
         where |= Q(unit_path="")
     qs = AuditEntry.objects.filter(where)

@@ -36,7 +36,7 @@ def unit_level(*, campaign: Campaign, unit) -> Level:
         )
     if any(level.child_kinds for level in candidates):
         child_kinds = set(
-            Org.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+            Org.objects.children_of(unit)
             .values_list("kind", flat=True)
             .distinct()
         )

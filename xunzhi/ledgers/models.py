@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db import models
 
 from xunzhi.organisations.models import Leader, Org, Rank
+from xunzhi.organisations.querysets import SubtreeQuerySet
 
 ACTIVITY_ROLLUP_INDEX = "activity_rollup"
 
@@ -38,6 +39,8 @@ class LedgerRow(models.Model):
     )
     source_sheet = models.CharField("来源工作表", max_length=100, blank=True)
     source_row = models.PositiveIntegerField("来源行号", null=True, blank=True)
+
+    objects = SubtreeQuerySet.as_manager()
 
     #: Field names forming the natural key (besides ``campaign``), used by import upserts.
     NATURAL_KEY: tuple[str, ...] = ()
@@ -272,6 +275,8 @@ class ValueSubmission(models.Model):
     )
     reason = models.TextField("退回理由", blank=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    objects = SubtreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "填报审核"

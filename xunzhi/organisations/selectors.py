@@ -10,7 +10,7 @@ from xunzhi.organisations.models import Org
 
 def org_subtree(org: Org) -> QuerySet[Org]:
     """The unit and all units below it: one indexed prefix query on the path."""
-    return Org.objects.filter(path__startswith=org.path)
+    return Org.objects.in_subtree(org)
 
 
 def org_root() -> Org:

@@ -67,7 +67,7 @@ def ledger_form_class(kind: str):
             )
             if "leader" in self.fields:
                 self.fields["leader"].queryset = (
-                    Leader.objects.filter(org__path__startswith=user_scope(user).path)
+                    Leader.objects.visible_to(user)
                     .select_related("org")
                     .order_by("org__path", "name")
                 )

@@ -195,7 +195,7 @@ def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
     if root is None:
         raise UserError("数据库中还没有组织，无法创建演示用户。")
     township = (
-        Org.objects.filter(path__startswith=root.path, kind=OrgKind.TOWNSHIP)
+        Org.objects.in_subtree(root).filter(kind=OrgKind.TOWNSHIP)
         .order_by("path")
         .first()
         or root
