@@ -35,11 +35,7 @@ def unit_level(*, campaign: Campaign, unit) -> Level:
             .first()
         )
     if any(level.child_kinds for level in candidates):
-        child_kinds = set(
-            Org.objects.children_of(unit)
-            .values_list("kind", flat=True)
-            .distinct()
-        )
+        child_kinds = set(Org.objects.children_of(unit).values_list("kind", flat=True).distinct())
     return vocabulary.level_for(
         kind=unit.kind, name=unit.name, parent_kind=parent_kind, child_kinds=child_kinds
     )

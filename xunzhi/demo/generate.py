@@ -456,9 +456,7 @@ class _CountyFiller:
                     )
                 )
         Leader.objects.bulk_create(rows, batch_size=BATCH)
-        saved = list(
-            Leader.objects.in_subtree(self.county.org).order_by("id")
-        )
+        saved = list(Leader.objects.in_subtree(self.county.org).order_by("id"))
         self.principal = next(p for p in saved if p.is_principal)
         self.standing = [p for p in saved if p.org_id == self.leading.org.id and not p.is_principal]
         self.county_leaders = [p for p in saved if p.rank == Rank.COUNTY]

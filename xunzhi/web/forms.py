@@ -10,7 +10,7 @@ from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import CHOICE_FIELDS, campaign_months, ledger_model
 from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import Role
-from xunzhi.web.scope import scope_orgs, user_scope
+from xunzhi.web.scope import user_scope
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -63,7 +63,8 @@ def ledger_form_class(kind: str):
         def __init__(self, *args, user, campaign, **kwargs):
             super().__init__(*args, **kwargs)
             self.fields["org"] = OrgChoiceField(
-                queryset=scope_orgs(user), label=model._meta.get_field("org").verbose_name
+                queryset=Org.objects.visible_to(user),
+                label=model._meta.get_field("org").verbose_name,
             )
             if "leader" in self.fields:
                 self.fields["leader"].queryset = (
@@ -123,7 +124,7 @@ class UserForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].queryset = scope_orgs(user)
+        self.fields["scope"].queryset = Org.objects.visible_to(user)
         _bootstrap(self)
 
 
@@ -136,7 +137,7 @@ class OrgForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = scope_orgs(user)
+        self.fields["parent"].queryset = Org.objects.visible_to(user)
         _bootstrap(self)
 
 
@@ -197,7 +198,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args, user, pdf: bool, can_settings: bool, **kwargs):
         super().__init__(*args, **kwargs)
         scope = user_scope(user)
-        self.fields["unit"].queryset = scope_orgs(user).filter(depth__lte=scope.depth + 1)
+        self.fields["unit"].queryset = Org.objects.visible_to(user).filter(
+            depth__lte=scope.depth + 1
+        )
         if not pdf:
             del self.fields["pdf"]
         if not can_settings:
@@ -217,5 +220,5 @@ class LeaderForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = scope_orgs(user)
+        self.fields["org"].queryset = Org.objects.visible_to(user)
         _bootstrap(self)

@@ -35,7 +35,9 @@ from django.utils.text import get_valid_filename
 
 from xunzhi.lib.errors import UserError, describe_exception
 from xunzhi.lib.sandbox import pid_alive, run_in_child
+from xunzhi.organisations.models import Org
 from xunzhi.web.models import Job, JobKind, JobStatus
+from xunzhi.web.tasks import import_task, report_task
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +128,23 @@ def job_create_import(
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from xunzhi.web.tasks import import_task
+def job_create_report(*, user: Any, unit: Org, evaluation_id: int, formats: list[str]) -> Job:
+    """A queued report job for an evaluation; the row and its task exist together or not at
+    all."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=JobKind.REPORT,
+            user=user,
+            scope=unit,
+            params={"evaluation": evaluation_id, "formats": formats},
+            message="排队中…",
+            total=3,
+        )
+        report_task.enqueue(job.pk)
+    return job
 
+
+def _enqueue(job_id: int) -> None:
     import_task.enqueue(job_id)
 
 

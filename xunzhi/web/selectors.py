@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import Subquery
 from django.utils import timezone
 
+from xunzhi.campaigns.models import Campaign
 from xunzhi.ledgers.models import LEDGER_MODELS
-from xunzhi.ledgers.selectors import DashboardStats, dashboard_stats
+from xunzhi.ledgers.selectors import (
+    DashboardStats,
+    LedgerFilters,
+    dashboard_stats,
+    ledger_filtered,
+    ledger_totals,
+)
 from xunzhi.organisations.models import Org
 from xunzhi.web.models import DataStamp
 
@@ -45,6 +55,64 @@ def figure_cache():
 
 
 _CACHES: dict[str, object] = {}
+
+
+def ledger_page_cached(
+    *,
+    kind: str,
+    campaign: Campaign,
+    scope: Org,
+    filters: LedgerFilters,
+    page: str,
+    can_edit: bool,
+    unit_choices: Callable[[], list[Org]],
+    render_rows: Callable[[Iterable[Any]], str],
+) -> dict[str, Any]:
+    """One page (50 rows) of a ledger list: totals, the rows as HTML (``render_rows``), the
+    paginator's facts and the unit picker (``unit_choices``), computed once per data version
+    (the stamp changes on every write) and per everything the page depends on."""
+    key = "xz:list:" + "|".join(
+        str(x)
+        for x in (
+            kind,
+            campaign.pk,
+            scope.path,
+            filters.unit.path if filters.unit else "",
+            filters.type,
+            filters.status,
+            filters.period,
+            filters.q,
+            filters.overdue,
+            filters.until,
+            filters.order,
+            page,
+            can_edit,
+            data_stamp(),
+        )
+    )
+    cache = figure_cache()
+    cached: dict[str, Any] | None = cache.get(key)
+    if cached is None:
+        qs = ledger_filtered(kind=kind, campaign=campaign, scope=scope, filters=filters)
+        totals = ledger_totals(kind=kind, queryset=qs)
+        paginator = Paginator(qs, 50)
+        paginator.count = totals["count"]  # known already: saves the COUNT query
+        current = paginator.get_page(page)
+        cached = {
+            "totals": totals,
+            "rows_html": render_rows(current.object_list),
+            "page": {
+                "number": current.number,
+                "num_pages": paginator.num_pages,
+                "has_previous": current.has_previous(),
+                "has_next": current.has_next(),
+                "previous_page_number": current.number - 1,
+                "next_page_number": current.number + 1,
+            },
+            "units": [(u.code, u.name, u.depth) for u in unit_choices()],
+        }
+        cache.set(key, cached, 3600)
+    return cached
 
 
 def campaign_today(campaign) -> dt.date:
