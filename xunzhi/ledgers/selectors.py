@@ -25,6 +25,7 @@ from xunzhi.ledgers.models import (
 )
 from xunzhi.ledgers.services import campaign_months, ledger_model
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
 
 if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
@@ -190,10 +191,11 @@ KINDS: dict[str, KindConfig] = {
 }
 
 
-def ledger_queryset(*, kind: str, campaign, scope: Org) -> QuerySet:
+def ledger_queryset(*, kind: str, campaign: Campaign, scope: Org) -> SubtreeQuerySet[Any]:
     """Every row of ``kind`` in the campaign whose unit lies in the ``scope`` subtree."""
     model = ledger_model(kind)
-    return model.objects.filter(campaign=campaign).in_subtree(scope)
+    rows: SubtreeQuerySet[Any] = model.objects.filter(campaign=campaign).in_subtree(scope)
+    return rows
 
 
 @dataclass
@@ -208,7 +210,9 @@ class LedgerFilters:
     order: str = ""
 
 
-def ledger_filtered(*, kind: str, campaign, scope: Org, filters: LedgerFilters) -> QuerySet:
+def ledger_filtered(
+    *, kind: str, campaign: Campaign, scope: Org, filters: LedgerFilters
+) -> SubtreeQuerySet[Any]:
     """The scoped list of ``kind`` narrowed by ``filters`` (the unit must itself be in scope)."""
     conf = KINDS[kind]
     qs = ledger_queryset(kind=kind, campaign=campaign, scope=scope)
@@ -248,10 +252,10 @@ def ledger_filtered(*, kind: str, campaign, scope: Org, filters: LedgerFilters) 
     return qs.select_related(*conf.select_related)
 
 
-def ledger_totals(*, kind: str, queryset: QuerySet) -> dict[str, Any]:
+def ledger_totals(*, kind: str, queryset: QuerySet[Any]) -> dict[str, Any]:
     """Count and sums of the filtered set, in one aggregate query."""
     conf = KINDS[kind]
-    aggs = {"count": Count("id")}
+    aggs: dict[str, Count | Sum] = {"count": Count("id")}
     for name, _label in conf.sum_fields:
         aggs[name] = Sum(name)
     return queryset.order_by().aggregate(**aggs)
@@ -456,8 +460,9 @@ def pending_reviews(*, campaign: Campaign, scope: Org) -> int:
 def dashboard_stats(*, campaign: Campaign, scope: Org, until: dt.date) -> DashboardStats:
     """Aggregates behind the dashboard of ``scope``, counted up to ``until``."""
     last_month_end = _month_end(until)
-    dated = {"campaign": campaign, "scope": scope, "until": until}
-    prob = problem_counts(**dated, last_month_end=last_month_end)
+    prob = problem_counts(
+        campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+    )
     reporting = reporting_completeness(
         campaign=campaign, scope=scope, last_month_end=last_month_end
     )
@@ -465,8 +470,12 @@ def dashboard_stats(*, campaign: Campaign, scope: Org, until: dt.date) -> Dashbo
         until=until,
         last_month_end=last_month_end,
         headline=[
-            *activities_headline(**dated, last_month_end=last_month_end),
-            projects_headline(**dated, last_month_end=last_month_end),
+            *activities_headline(
+                campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+            ),
+            projects_headline(
+                campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+            ),
             _headline(
                 "problems_done", "问题已整改", f"/{prob['n']} 个", prob["done"], prob["done_prev"]
             ),
@@ -478,8 +487,8 @@ def dashboard_stats(*, campaign: Campaign, scope: Org, until: dt.date) -> Dashbo
             "超期": prob["overdue"],
         },
         overdue_problems=prob["overdue"],
-        activities_by_type=activities_by_type(**dated),
-        activities_by_month=activities_by_month(**dated),
+        activities_by_type=activities_by_type(campaign=campaign, scope=scope, until=until),
+        activities_by_month=activities_by_month(campaign=campaign, scope=scope, until=until),
         projects_by_field=projects_by_field(campaign=campaign, scope=scope),
         reporting=reporting.rows,
         last_period=reporting.last_period,
@@ -488,7 +497,7 @@ def dashboard_stats(*, campaign: Campaign, scope: Org, until: dt.date) -> Dashbo
     )
 
 
-def _month_label(value) -> str:
+def _month_label(value: dt.date | str) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):

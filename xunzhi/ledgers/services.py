@@ -25,6 +25,7 @@ from django.utils import timezone
 from xunzhi.audit.services import audit_log_delete, audit_log_update
 from xunzhi.ledgers.models import (
     LEDGER_MODELS,
+    LedgerRow,
     ReportedValue,
     SubmissionStatus,
     ValueSubmission,
@@ -67,7 +68,7 @@ def _changed(kind: str) -> None:
     ledger_changed.send(sender=None, kind=kind)
 
 
-def ledger_model(kind: str) -> type[models.Model]:
+def ledger_model(kind: str) -> type[LedgerRow]:
     try:
         return LEDGER_MODELS[kind]
     except KeyError as exc:

@@ -22,7 +22,7 @@ class OrgKind(models.TextChoices):
     BRANCH = "党支部", "党支部"
 
 
-class Org(MP_Node):
+class Org(MP_Node):  # type: ignore[misc]  # treebeard ships no types
     """One unit of the tree (组织): a county, township, department or Party organisation."""
 
     code = models.CharField("组织代码", max_length=32, unique=True)
@@ -48,7 +48,7 @@ class Org(MP_Node):
 
     def in_subtree_of(self, other: Org) -> bool:
         """Whether this unit is ``other`` or lies below it."""
-        return self.path.startswith(other.path)
+        return bool(self.path.startswith(other.path))
 
 
 class Rank(models.TextChoices):

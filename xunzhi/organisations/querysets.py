@@ -57,25 +57,28 @@ class ScopeQuerySet(SubtreeQuerySet[_M]):
     SUBTREE_FIELD = "scope"
 
 
-class OrgQuerySet(MP_NodeQuerySet):
+class OrgQuerySet(MP_NodeQuerySet):  # type: ignore[misc]  # treebeard ships no types
     """Units of the tree; keeps treebeard's tree-aware delete."""
 
     def in_subtree(self, org: Org) -> Self:
-        return self.filter(**{subtree_lookup(""): org.path})
+        subtree: Self = self.filter(**{subtree_lookup(""): org.path})
+        return subtree
 
     def children_of(self, org: Org) -> Self:
         """The units directly below ``org``."""
-        return self.in_subtree(org).filter(depth=org.depth + 1)
+        children: Self = self.in_subtree(org).filter(depth=org.depth + 1)
+        return children
 
     def visible_to(self, user: Any) -> Self:
         return self.in_subtree(user_scope_of(user))
 
 
-class OrgManager(MP_NodeManager):
+class OrgManager(MP_NodeManager):  # type: ignore[misc]  # treebeard ships no types
     """Treebeard's manager (ordered by path) over :class:`OrgQuerySet`."""
 
     def get_queryset(self) -> OrgQuerySet:
-        return OrgQuerySet(self.model, using=self._db).order_by("path")
+        ordered: OrgQuerySet = OrgQuerySet(self.model, using=self._db).order_by("path")
+        return ordered
 
     def in_subtree(self, org: Org) -> OrgQuerySet:
         return self.get_queryset().in_subtree(org)

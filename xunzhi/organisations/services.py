@@ -5,7 +5,7 @@ a unit's subtree (their role and scope). Every write checks the actor's scope; e
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,7 +35,7 @@ def user_save(
     actor_scope: Org | None = None,
     check_password: bool = True,
     new: bool = False,
-) -> AbstractBaseUser:
+) -> User:
     """Create or update a user with a role and a scope (inside ``actor_scope`` when given).
     ``new``: the person means to add a user, so an existing username is refused."""
     username = (username or "").strip()
@@ -44,19 +44,18 @@ def user_save(
     if role not in Role.values:
         raise UserError(f"角色“{role}”无效。")
     _check_in_scope(scope, actor_scope, f"管理范围“{scope.name}”不在您自己的管理范围内。")
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if new and user is not None:
+    model = get_user_model()
+    found = model.objects.filter(username=username).first()
+    if new and found is not None:
         raise UserError(f"用户名“{username}”已存在。")
-    if user is not None and actor_scope is not None:
-        existing = Profile.objects.filter(user=user).select_related("scope").first()
-        if user.is_superuser or existing is None:
+    if found is not None and actor_scope is not None:
+        existing = Profile.objects.filter(user=found).select_related("scope").first()
+        if found.is_superuser or existing is None:
             raise UserError(f"用户名“{username}”已被系统账号使用，请换一个。")
         if not existing.scope.in_subtree_of(actor_scope):
             raise UserError(f"用户“{username}”不在您的管理范围内。")
-    created = user is None
-    if created:
-        user = User(username=username)
+    created = found is None
+    user = found if found is not None else model(username=username)
     if created and not password:
         raise UserError("新用户必须设置初始密码。")
     if password:
@@ -75,9 +74,8 @@ def user_save(
     return user
 
 
-def _user_in_scope(username: str, actor_scope: Org | None) -> AbstractBaseUser:
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
+def _user_in_scope(username: str, actor_scope: Org | None) -> User:
+    user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise UserError(f"找不到用户“{username}”。")
     profile = Profile.objects.filter(user=user).select_related("scope").first()
@@ -94,8 +92,8 @@ def user_set_active(
     username: str,
     active: bool,
     actor_scope: Org | None = None,
-    actor: AbstractBaseUser | None = None,
-) -> AbstractBaseUser:
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+) -> User:
     """Enable or disable a login (inside the actor's scope; nobody disables themself)."""
     user = _user_in_scope(username, actor_scope)
     if actor is not None and actor.pk == user.pk and not active:
@@ -179,7 +177,7 @@ def org_update(
         raise UserError(f"组织类型“{kind}”无效，应为：{'、'.join(OrgKind.values)}。")
     if member_count < 0:
         raise UserError("党员数不能为负数。")
-    current = Org.objects.select_for_update().get(pk=org.pk)
+    current: Org = Org.objects.select_for_update().get(pk=org.pk)
     if version is not None and current.version != version:
         raise UserError(
             f"保存失败：该组织信息已被其他用户修改（当前是第 {current.version} 版），请刷新后重试。"

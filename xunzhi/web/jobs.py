@@ -68,8 +68,8 @@ def stored_name(index: int, name: str) -> str:
 
 def job_create_import(
     *,
-    user,
-    scope,
+    user: Any,
+    scope: Org,
     files: list[tuple[str, Any]],
     kind: str = "",
     dry_run: bool = True,
@@ -152,7 +152,7 @@ def _original_name(job: Job, stored: str) -> str:
     names = job.params.get("original_names") or []
     files = job.params.get("files") or []
     if stored in files and len(names) == len(files):
-        return names[files.index(stored)]
+        return str(names[files.index(stored)])
     return stored[3:] if stored[:2].isdigit() and stored[2:3] == "-" else stored
 
 
@@ -165,7 +165,7 @@ class _Progress:
     until the end. At most four writes a second.
     """
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int) -> None:
         self.job_id = job_id
         self.last = 0.0
 
@@ -344,7 +344,7 @@ def _import_body(job_id: int) -> None:
     )
 
 
-def _summarise(result, job: Job) -> dict[str, Any]:
+def _summarise(result: Any, job: Job) -> dict[str, Any]:
     """The parts of an ``ImportResult`` the page shows, as JSON; annotated books saved to disk."""
     folder = job_dir(job)
     sheets = []
@@ -364,7 +364,7 @@ def _summarise(result, job: Job) -> dict[str, Any]:
         )
     errors = [_issue(e) for e in (getattr(result, "errors", None) or [])]
     warnings = [_issue(w) for w in (getattr(result, "warnings", None) or [])]
-    annotated = []
+    annotated: list[dict[str, str]] = []
     for stored in job.params.get("files", []):
         name = _original_name(job, stored)
         try:
@@ -388,7 +388,7 @@ def _summarise(result, job: Job) -> dict[str, Any]:
     }
 
 
-def _issue(issue) -> str:
+def _issue(issue: object) -> str:
     return str(getattr(issue, "message", None) or issue)
 
 

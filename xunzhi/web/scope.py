@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import Http404
 
 from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
 from xunzhi.web.models import Profile, Role
 
 _M = TypeVar("_M", bound=Model)
@@ -48,19 +49,19 @@ ACTION_NAMES = {
 
 def user_profile(user: AnyUser) -> Profile:
     """The profile of a signed-in user; superusers without one see the whole first tree."""
-    cached = getattr(user, "_xz_profile_cache", None)
+    cached: Profile | None = getattr(user, "_xz_profile_cache", None)
     if cached is not None:
         return cached
-    profile = Profile.objects.select_related("scope").filter(user_id=user.pk).first()
+    profile = Profile.objects.select_related("scope").filter(user_id=user.pk or 0).first()
     if profile is None:
-        if getattr(user, "is_superuser", False):
-            root = Org.objects.get_first_root_node()
+        if isinstance(user, User) and user.is_superuser:
+            root: Org | None = Org.objects.get_first_root_node()
             if root is None:
                 raise PermissionDenied("数据库中还没有组织。")
             profile = Profile(user=user, role=Role.OFFICE, scope=root)
         else:
             raise PermissionDenied("您的账号还没有分配角色和管理范围，请联系县学习教育办。")
-    user._xz_profile_cache = profile  # type: ignore[union-attr]  # a per-request memo on the user object
+    setattr(user, "_xz_profile_cache", profile)  # noqa: B010 - a per-request memo
     return profile
 
 
@@ -94,10 +95,10 @@ def require_edit_kind(user: AnyUser, kind: str) -> None:
         raise PermissionDenied(f"您的角色（{role}）不能修改{KIND_NAMES.get(kind, kind)}。")
 
 
-def get_scoped_or_404(qs: QuerySet[_M], user: AnyUser, **lookup: Any) -> _M:
+def get_scoped_or_404(qs: SubtreeQuerySet[_M], user: AnyUser, **lookup: Any) -> _M:
     """The one object of ``qs`` (a queryset with ``visible_to``) matching ``lookup`` inside the
     user's scope; anything else is a 404 that does not say whether the record exists."""
-    obj = qs.visible_to(user).filter(**lookup).first()  # type: ignore[attr-defined]  # every scoped model's queryset has it; QuerySet's stub does not
+    obj: _M | None = qs.visible_to(user).filter(**lookup).first()
     if obj is None:
         raise Http404("找不到该记录，或该记录不在您的管理范围内。")
     return obj

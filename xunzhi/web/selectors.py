@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.paginator import Paginator
 from django.db.models import Subquery
 from django.utils import timezone
 
 from xunzhi.campaigns.models import Campaign
+from xunzhi.figures.services import figures_compute, rules_evaluate
 from xunzhi.ledgers.models import LEDGER_MODELS
 from xunzhi.ledgers.selectors import (
     DashboardStats,
@@ -22,7 +24,9 @@ from xunzhi.ledgers.selectors import (
     ledger_filtered,
     ledger_totals,
 )
+from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
+from xunzhi.reports.compose import problems_select
 from xunzhi.web.models import DataStamp
 
 
@@ -30,21 +34,19 @@ def data_stamp() -> str:
     """A string that changes on every ledger write: the write counter plus each ledger's highest
     id (which also catches bulk loads that send no signal). One query."""
     annotations = {
-        kind: Subquery(model.objects.order_by("-id").values("id")[:1])
+        kind: Subquery(model.objects.order_by("-pk").values("pk")[:1])
         for kind, model in LEDGER_MODELS.items()
     }
     qs = DataStamp.objects.filter(pk=1).annotate(**annotations).values("counter", *annotations)
     row = qs.first()
     if row is None:  # first use: create the counter row once
         DataStamp.objects.get_or_create(pk=1)
-        row = qs.first()
+        row = qs.first() or {}
     return "-".join(str(row[k] or 0) for k in ("counter", *annotations))
 
 
-def figure_cache():
+def figure_cache() -> FileBasedCache:
     """A cache shared by every web worker process (files under ``DATA_DIR/cache/web``)."""
-    from django.core.cache.backends.filebased import FileBasedCache
-
     location = str(Path(settings.DATA_DIR) / "cache" / "web")
     cached = _CACHES.get(location)
     if cached is None:
@@ -54,7 +56,7 @@ def figure_cache():
     return cached
 
 
-_CACHES: dict[str, object] = {}
+_CACHES: dict[str, FileBasedCache] = {}
 
 
 def ledger_page_cached(
@@ -115,19 +117,20 @@ def ledger_page_cached(
     return cached
 
 
-def campaign_today(campaign) -> dt.date:
+def campaign_today(campaign: Campaign) -> dt.date:
     """The cut-off the dashboard counts up to: today, within the campaign's period."""
     today = timezone.localdate()
-    return max(campaign.start_date, min(today, campaign.end_date))
+    day: dt.date = max(campaign.start_date, min(today, campaign.end_date))
+    return day
 
 
 def dashboard_cached(
-    *, campaign, scope: Org, until: dt.date | None = None, stamp: str | None = None
+    *, campaign: Campaign, scope: Org, until: dt.date | None = None, stamp: str | None = None
 ) -> DashboardStats:
     until = until or campaign_today(campaign)
     key = f"xz:dash:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
     cache = figure_cache()
-    stats = cache.get(key)
+    stats: DashboardStats | None = cache.get(key)
     if stats is None:
         stats = dashboard_stats(campaign=campaign, scope=scope, until=until)
         cache.set(key, stats, 3600)
@@ -135,25 +138,23 @@ def dashboard_cached(
 
 
 def report_figures_cached(
-    *, campaign, scope: Org, until: dt.date, stamp: str | None = None
-) -> list[dict]:
+    *, campaign: Campaign, scope: Org, until: dt.date, stamp: str | None = None
+) -> list[dict[str, Any]]:
     """Every figure of the report for ``scope`` with its change since the end of last month
     (figures service, computed twice, cached on the data stamp)."""
-    from xunzhi.figures.services import figures_compute
-
     # the campaign file's digest: figure names and definitions change when it is reloaded
     key = (
         f"xz:figs:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
         f"{stamp or data_stamp()}"
     )
     cache = figure_cache()
-    rows = cache.get(key)
-    if rows is not None:
-        return rows
+    cached: list[dict[str, Any]] | None = cache.get(key)
+    if cached is not None:
+        return cached
     last = until.replace(day=1) - dt.timedelta(days=1)
     now = figures_compute(campaign=campaign, unit=scope, until=until)
     before = figures_compute(campaign=campaign, unit=scope, until=max(last, campaign.start_date))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for fig in now:
         prev = before.values.get(fig.code)
         delta = None
@@ -178,20 +179,18 @@ def report_figures_cached(
     return rows
 
 
-def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | None = None) -> list:
+def rules_fired_cached(
+    *, campaign: Campaign, scope: Org, until: dt.date, stamp: str | None = None
+) -> list[dict[str, Any]]:
     """The problem rules that fire for ``scope`` (figures service), in the report's order, each
     saying whether the report shows it (the report's own choice, ``problems_select``) and why
     not; cached on the data stamp."""
-    from xunzhi.figures.services import rules_evaluate
-    from xunzhi.lib.errors import UserError
-    from xunzhi.reports.compose import problems_select
-
     key = (
         f"xz:rules:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
         f"{stamp or data_stamp()}"
     )
     cache = figure_cache()
-    fired = cache.get(key)
+    fired: list[dict[str, Any]] | None = cache.get(key)
     if fired is None:
         try:
             results = rules_evaluate(campaign=campaign, unit=scope, until=until)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from xunzhi.ledgers.models import LEDGER_MODELS, ValueSubmission
 from xunzhi.organisations.models import Leader, Org
 
 
-def _bump(sender, **kwargs) -> None:
+def _bump(sender: type[Model], **kwargs: Any) -> None:
     from xunzhi.web.services import data_stamp_bump
 
     data_stamp_bump()
@@ -17,7 +20,8 @@ def _bump(sender, **kwargs) -> None:
 def connect() -> None:
     from xunzhi.intake.models import ImportBatch
 
-    for model in (*LEDGER_MODELS.values(), ValueSubmission, Org, Leader, ImportBatch):
+    models: list[type[Model]] = [*LEDGER_MODELS.values(), ValueSubmission, Org, Leader, ImportBatch]
+    for model in models:
         post_save.connect(_bump, sender=model, dispatch_uid=f"xz-stamp-save-{model.__name__}")
     # No delete receivers on the big ledger tables: any delete signal makes Django fetch and
     # delete 200 000 rows one by one instead of one DELETE. Ledger deletes go through services

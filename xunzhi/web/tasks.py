@@ -6,6 +6,9 @@ Each task is a thin wrapper around a service in :mod:`xunzhi.web.jobs`; the page
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Any
+
 from django_tasks import task
 
 
@@ -25,7 +28,7 @@ def report_task(job_id: int) -> None:
         report_job_run(job_id=job_id)
 
 
-def _as_job_user(job_id: int):
+def _as_job_user(job_id: int) -> AbstractContextManager[Any]:
     """Audit entries written by the job name the user who started it, via 后台任务."""
     from xunzhi.audit.context import Via, audit_context
     from xunzhi.web.models import Job

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -114,7 +114,7 @@ def _upload_checked(request: HttpRequest, handler: LimitedUploadHandler | None) 
             job = job_create_import(
                 user=request.user,
                 scope=user_scope(request.user),
-                files=[(f.name, f) for f in files],
+                files=[(f.name or "", f) for f in files],
                 kind=form.cleaned_data["kind"],
                 dry_run=True,
             )
@@ -129,7 +129,9 @@ def _upload_checked(request: HttpRequest, handler: LimitedUploadHandler | None) 
 def _upload_page(
     request: HttpRequest, form: Form, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    recent = Job.objects.filter(kind=JobKind.IMPORT, user=request.user).order_by("-id")[:10]
+    recent = Job.objects.filter(kind=JobKind.IMPORT, user_id=request.user.pk or 0).order_by("-id")[
+        :10
+    ]
     ctx = page_context(
         request, form=form, recent=recent, nav="upload", limits=_limit_text(), refused=error
     )
@@ -199,7 +201,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def job_annotated(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def job_annotated(request: HttpRequest, pk: int, index: int) -> HttpResponseBase:
     job = _job(request, pk)
     items = job.result.get("annotated") or []
     if not 0 <= index < len(items):

@@ -207,7 +207,7 @@ def user_active(request: HttpRequest, username: str) -> HttpResponse:
             username=username,
             active=request.POST.get("active") == "1",
             actor_scope=user_scope(request.user),
-            actor=request.user if request.user.is_authenticated else None,
+            actor=request.user,
         )
         state = "启用" if user.is_active else "停用"
         messages.success(request, f"用户“{user.get_username()}”已{state}。")

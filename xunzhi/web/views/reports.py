@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -284,7 +284,7 @@ def _recomposed_html(version: ReportVersion) -> str:
 
 
 @login_required
-def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     version = get_scoped_or_404(_versions(request), request.user, pk=pk)
     path = version.paths().get(fmt)
     if not path or fmt not in CONTENT_TYPES:
