@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pygal
@@ -82,8 +84,6 @@ def chart_css() -> str:
     """The stylesheet of every chart (pygal's CSS for ``STYLE``, scoped to ``.xz-pygal``)
     plus the legend keys ``.xz-key-0`` … drawn in the series colours. Written to
     ``xunzhi/web/static/web/charts.css`` by ``python -m xunzhi.web.charts``."""
-    import re
-
     chart = pygal.Bar(**_config())
     for i in range(len(STYLE.colors)):
         chart.add(str(i), [1])
@@ -95,8 +95,6 @@ def chart_css() -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the static file
-    from pathlib import Path
-
     target = Path(__file__).resolve().parent / "static" / "web" / "charts.css"
     target.write_text(chart_css(), encoding="utf-8")
     print(f"已写入 {target}")

@@ -32,11 +32,17 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django_tasks_db.models import DBTaskResult
 
+from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.intake.services import ledger_import
 from xunzhi.lib.errors import UserError, describe_exception
 from xunzhi.lib.sandbox import pid_alive, run_in_child
 from xunzhi.organisations.models import Org
+from xunzhi.reports.models import Evaluation
+from xunzhi.reports.services import report_generate
 from xunzhi.web.models import Job, JobKind, JobStatus
+from xunzhi.web.selectors import figure_cache
 from xunzhi.web.tasks import import_task, report_task
 
 log = logging.getLogger(__name__)
@@ -183,8 +189,6 @@ def _progress_key(job_id: int) -> str:
 
 
 def job_progress_set(job_id: int, *, done: int, total: int, message: str = "") -> None:
-    from xunzhi.web.selectors import figure_cache
-
     figure_cache().set(_progress_key(job_id), (done, total, str(message)[:500]), 3600)
 
 
@@ -192,8 +196,6 @@ def job_progress_apply(job: Job) -> Job:
     """The job with the latest progress its worker reported (for a job still running)."""
     if job.finished:
         return job
-    from xunzhi.web.selectors import figure_cache
-
     latest = figure_cache().get(_progress_key(job.pk))
     if latest is not None:
         job.done, total, message = latest
@@ -309,8 +311,6 @@ def _body_guarded(body: Callable[[int], None], job_id: int) -> None:
 
 def _import_body(job_id: int) -> None:
     """Read the job's files, call the intake service, store the outcome."""
-    from xunzhi.campaigns.selectors import campaign_get
-    from xunzhi.intake.services import ledger_import
 
     job = Job.objects.select_related("user", "scope").get(pk=job_id)
     folder = job_dir(job)
@@ -396,8 +396,6 @@ def _issue(issue: object) -> str:
 
 
 def _report_body(job_id: int) -> None:
-    from xunzhi.reports.models import Evaluation
-    from xunzhi.reports.services import report_generate
 
     job = Job.objects.select_related("user").get(pk=job_id)
     _job_update(job_id, message="正在计算数据…", total=3, done=1)
@@ -424,8 +422,6 @@ def jobs_recover() -> int:
     A job belongs to the worker (host and process id) that started it; it is failed when that
     worker no longer runs on this machine. A child process it may have left is killed first.
     """
-    from django_tasks_db.models import DBTaskResult
-
     host = socket.gethostname()
     failed = 0
     for job in Job.objects.filter(status=JobStatus.RUNNING):

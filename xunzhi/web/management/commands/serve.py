@@ -16,6 +16,7 @@ from django.core.management.base import CommandParser
 
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.env import stored_secret_key
+from xunzhi.web.jobs import job_files_sweep
 
 
 def server_environment(environ: dict[str, str]) -> dict[str, str]:
@@ -119,8 +120,6 @@ class WorkerSupervisor:
         if now >= self.next_sweep:
             self.next_sweep = now + self.SWEEP_EVERY
             try:
-                from xunzhi.web.jobs import job_files_sweep
-
                 job_files_sweep()
             except Exception as exc:  # noqa: BLE001 - the sweep must never stop the server
                 self.command.stderr.write(f"清理过期上传文件失败：{exc}")
