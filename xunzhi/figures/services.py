@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count
 
@@ -253,7 +253,9 @@ class RuleResult:
         return sum(1 for u in self.short_units if not u.measures.get(label))
 
 
-_COMPARE = {
+Compare = Callable[[Decimal, Decimal], bool]
+
+_COMPARE: dict[str, Compare] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -261,6 +263,15 @@ _COMPARE = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
+
+
+class CompiledCondition(NamedTuple):
+    """A rule's condition ready to apply: its measures' per-unit tables and its threshold."""
+
+    condition: Condition
+    tables: list[dict[str, Any]]
+    threshold: Decimal
+    compare: Compare
 
 
 def _setting(value: Any, settings: dict[str, Any]) -> Any:
@@ -325,7 +336,7 @@ def rules_evaluate(
             for c in rule.conditions
         }
         compiled = [
-            (
+            CompiledCondition(
                 condition,
                 [per_prefix.get(m, {}) for m in _condition_measures(condition)],
                 Decimal(str(thresholds[condition.label])),
@@ -333,30 +344,7 @@ def rules_evaluate(
             )
             for condition in rule.conditions
         ]
-        measured: list[UnitMeasure] = []
-        for org in units:
-            values: dict[str, Decimal | int | None] = {}
-            flags: list[bool] = []
-            for condition, tables, threshold, compare in compiled:
-                value = _unit_value(condition, tables, org.path)
-                values[condition.label] = value
-                if value is None:
-                    flags.append(condition.missing == "short")
-                else:
-                    flags.append(compare(Decimal(value), threshold))
-            short = any(flags) if rule.combine == "any" else all(flags)
-            measured.append(
-                UnitMeasure(
-                    org_id=org.pk,
-                    code=org.code,
-                    name=org.name,
-                    kind=org.kind,
-                    measures=values,
-                    short=short,
-                    path=org.path,
-                    label=org.name,
-                )
-            )
+        measured = _units_measure(units, compiled, combine=rule.combine)
         total = len(measured)
         short = [u for u in measured if u.short]
         share = len(short) / total if total else 0.0
@@ -384,6 +372,36 @@ def rules_evaluate(
     return results
 
 
+def _units_measure(
+    units: list[Org], compiled: list[CompiledCondition], *, combine: str
+) -> list[UnitMeasure]:
+    """Each unit's measure per condition and whether it falls short (any/all conditions)."""
+    measured: list[UnitMeasure] = []
+    for org in units:
+        values: dict[str, Decimal | int | None] = {}
+        flags: list[bool] = []
+        for condition, tables, threshold, compare in compiled:
+            value = _unit_value(condition, tables, org.path)
+            values[condition.label] = value
+            if value is None:
+                flags.append(condition.missing == "short")
+            else:
+                flags.append(compare(Decimal(value), threshold))
+        measured.append(
+            UnitMeasure(
+                org_id=org.pk,
+                code=org.code,
+                name=org.name,
+                kind=org.kind,
+                measures=values,
+                short=any(flags) if combine == "any" else all(flags),
+                path=org.path,
+                label=org.name,
+            )
+        )
+    return measured
+
+
 def _kinds_word(vocabulary, units: list[UnitMeasure], order: list[str]) -> str:
     """乡镇和部门: the words of the kinds present among ``units``, in the rule's order."""
     present = {u.kind for u in units}
@@ -409,7 +427,9 @@ def _labelled(examples: list[UnitMeasure], unit: Org) -> list[UnitMeasure]:
     return examples
 
 
-def _worst(short: list[UnitMeasure], compiled: list, limit: int, unit: Org) -> list[UnitMeasure]:
+def _worst(
+    short: list[UnitMeasure], compiled: list[CompiledCondition], limit: int, unit: Org
+) -> list[UnitMeasure]:
     """The short units furthest from the first condition that they fail, worst first: the
     examples a sentence names. Among equally short units, one from each unit directly under the
     evaluated one comes before a second from the same (examples spread over townships or
