@@ -156,7 +156,9 @@ def _rule_units_sheet(wb: Any, used: set[str], result: RuleResult) -> None:
         else ""
     )
     ws.append(
-        safe_row([f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"])
+        safe_row(
+            [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+        )
     )
     _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
     for unit in sorted(result.short_units, key=lambda u: u.code):
