@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import jinja2
 
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.services import RuleResult
+from xunzhi.figures.spec import RuleDef
 from xunzhi.lib.errors import UserError
 from xunzhi.reports.templating import compiled_template, plain, template_environment
 
@@ -140,7 +141,9 @@ def problems_text(results: list[RuleResult], base: dict[str, Any]) -> list[Probl
         context = rule_context(result, base)
         result.context = {k: v for k, v in context.items() if k not in base}
 
-        def render(text: str, what: str, rule=rule, context=context) -> str:
+        def render(
+            text: str, what: str, rule: RuleDef = rule, context: dict[str, Any] = context
+        ) -> str:
             if not text:
                 return ""
             try:
@@ -170,9 +173,18 @@ def problems_text(results: list[RuleResult], base: dict[str, Any]) -> list[Probl
     return out
 
 
-def weakest_measures(rules: list[RuleResult], *, limit: int = 2) -> list[dict[str, str]]:
+class WeakMeasure(TypedDict):
+    """``weak`` in the template: a measure where one unit lies furthest below the average."""
+
+    label: str
+    unit: str
+    value: str
+    average: str
+
+
+def weakest_measures(rules: list[RuleResult], *, limit: int = 2) -> list[WeakMeasure]:
     """When no rule fires: the units furthest below the average of each unit-level measure."""
-    out: list[tuple[Decimal, dict[str, str]]] = []
+    out: list[tuple[Decimal, WeakMeasure]] = []
     for result in rules:
         if result.rule is None or result.rule.is_self or len(result.units) < 2:
             continue
@@ -186,7 +198,7 @@ def weakest_measures(rules: list[RuleResult], *, limit: int = 2) -> list[dict[st
             ]
             if len(measured) < 2:
                 continue
-            average = sum(v for _, v in measured) / len(measured)
+            average = sum((v for _, v in measured), Decimal(0)) / len(measured)
             unit, lowest = min(measured, key=lambda pair: pair[1])
             if average <= 0 or lowest >= average:
                 continue

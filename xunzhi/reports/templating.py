@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def rel_date(value: dt.date | None, report_date: dt.date | None) -> str:
 
 
 @jinja2.pass_context
-def _rel_date(context, value: dt.date | None) -> str:
+def _rel_date(context: jinja2.runtime.Context, value: dt.date | None) -> str:
     return rel_date(value, context.get("report_date"))
 
 
@@ -86,9 +87,10 @@ def _fig(value: Any, style: str | None = None) -> str:
             f"报告模板在数据项 {value.code}（{value.name}）缺失时仍然引用了它，"
             "请在模板中用 {% if f." + value.code + " %} 包住该句。"
         )
-    if value.kind == "list":
-        return _mark(value.code, str(value.value))
-    text = figure_display(value.value, style) if style else value.text
+    number = value.value
+    if value.kind == "list" or not isinstance(number, Decimal | int):  # a list prints its names
+        return _mark(value.code, str(number))
+    text = figure_display(number, style) if style else value.text
     return _mark(value.code, text or "")
 
 
