@@ -19,11 +19,11 @@ import jinja2
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.services import FigureValue
 from xunzhi.lib.errors import UserError
-from xunzhi.reports.document import Block, Run
+from xunzhi.reports.document import Block, BlockKind, Run
 
 OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"
 MARKER = re.compile(f"{OPEN}([^{MID}]+){MID}([^{CLOSE}]*){CLOSE}")
-KINDS = {
+KINDS: dict[str, BlockKind] = {
     "title": "title",
     "addressee": "addressee",
     "h1": "heading1",
@@ -154,7 +154,7 @@ class FigureLookup(dict[str, FigureValue]):
 def blocks_parse(text: str) -> list[Block]:
     """Template output → blocks; figure markers → runs carrying the figure code."""
     blocks: list[Block] = []
-    kind: str | None = None
+    kind: BlockKind | None = None
     lines: list[str] = []
 
     def flush() -> None:
@@ -162,7 +162,7 @@ def blocks_parse(text: str) -> list[Block]:
             return
         joined = "".join(lines).strip()
         if joined:
-            blocks.append(Block(kind=kind, runs=_runs(joined)))  # type: ignore[arg-type]
+            blocks.append(Block(kind=kind, runs=_runs(joined)))
 
     for raw in text.splitlines():
         line = raw.strip()
