@@ -6,12 +6,14 @@ A rule's ``sentence``, ``suggestion`` and ``suggestion_title`` are small Jinja2 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 
 import jinja2
 
+from xunzhi.campaigns.spec import CampaignSpec
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.services import RuleResult
 from xunzhi.figures.spec import RuleDef
@@ -31,7 +33,7 @@ class ProblemText:
     units: int
 
 
-def _number(value: Any, percent: bool) -> str:
+def _number(value: Decimal | int | float | None, percent: bool) -> str:
     if value is None:
         return ""
     return figure_display(Decimal(str(value)), "%" if percent else "exact")
@@ -91,7 +93,7 @@ def rule_context(result: RuleResult, base: dict[str, Any]) -> dict[str, Any]:
 
 
 def problems_select(
-    rules: list[RuleResult], *, spec: Any
+    rules: list[RuleResult], *, spec: CampaignSpec
 ) -> tuple[list[RuleResult], list[RuleResult]]:
     """The fired rules the report shows (in order) and those it leaves out, by the campaign's
     ``[report]`` settings; marks each result's ``shown`` and ``omitted``."""
@@ -106,7 +108,7 @@ def problems_select(
         return result.rule.index if result.rule else 0
 
     if order == "strength":
-        key: Any = lambda r: (-r.strength, index(r))  # noqa: E731
+        key: Callable[[RuleResult], Any] = lambda r: (-r.strength, index(r))  # noqa: E731
     elif order == "file":
         key = index
     elif isinstance(order, list):
