@@ -298,10 +298,10 @@ def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
 
 def _condition_measures(condition: Condition) -> list[Measure]:
     """A ratio's numerator and denominator, else the one measure (the parser requires them)."""
-    parts = (
-        (condition.numerator, condition.denominator) if condition.is_ratio else (condition.measure,)
-    )
-    return [m for m in parts if m is not None]
+    numerator, denominator = condition.numerator, condition.denominator
+    if numerator is not None and denominator is not None:
+        return [numerator, denominator]
+    return [condition.measure] if condition.measure is not None else []
 
 
 def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
