@@ -26,7 +26,7 @@ from xunzhi.ledgers.selectors import (
 )
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
-from xunzhi.reports.compose import problems_select
+from xunzhi.reports.problems import problems_select
 from xunzhi.web.models import DataStamp
 
 

@@ -25,8 +25,8 @@ from xunzhi.ledgers.models import LEDGER_MODELS
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
-from xunzhi.reports.compose import problems_select
 from xunzhi.reports.models import ReportVersion
+from xunzhi.reports.problems import problems_select
 from xunzhi.reports.render.html import REPORT_CSS, render_html
 from xunzhi.reports.render.pdf import pdf_available
 from xunzhi.reports.services import (
