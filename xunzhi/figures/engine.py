@@ -65,7 +65,7 @@ class Scope:
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def org_ids(self) -> QuerySet[Any]:
-        ids: QuerySet[Any] = Org.objects.filter(path__startswith=self.unit.path).values("id")
+        ids: QuerySet[Any] = Org.objects.in_subtree(self.unit).values("id")
         return ids
 
     def org_paths(self) -> dict[int, str]:
@@ -73,7 +73,7 @@ class Scope:
         paths = self.cache.get("org_paths")
         if paths is None:
             paths = self.cache["org_paths"] = dict(
-                Org.objects.filter(path__startswith=self.unit.path).values_list("id", "path")
+                Org.objects.in_subtree(self.unit).values_list("id", "path")
             )
         return paths
 
@@ -92,7 +92,7 @@ class Scope:
         rows = self.cache.get("children")
         if rows is None:
             rows = self.cache["children"] = list(
-                Org.objects.filter(path__startswith=self.unit.path, depth=self.unit.depth + 1)
+                Org.objects.children_of(self.unit)
                 .order_by("path")
                 .values_list("id", "kind", "is_leading_body")
             )

@@ -54,7 +54,7 @@ def _unit_list(units: Worksheet, scope: Org | None) -> tuple[int, str | None]:
     """The 单位列表 sheet: (number of units, the first one's name)."""
     orgs = Org.objects.order_by("path")
     if scope is not None:
-        orgs = orgs.filter(path__startswith=scope.path)
+        orgs = orgs.in_subtree(scope)
     units.append(["组织代码", "组织名称", "类型"])
     unit_count = 0
     first_unit = None

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, QuerySet
 from django.utils.module_loading import import_string
@@ -30,6 +30,7 @@ from xunzhi.organisations.models import Leader, Org
 
 if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
+    from xunzhi.organisations.querysets import SubtreeQuerySet
 
 
 class Names:
@@ -92,15 +93,13 @@ class Exporter:
     def queryset(self) -> QuerySet[Any]:
         qs = self._queryset if self._queryset is not None else self.base_queryset()
         if self.unit is not None:
-            qs = qs.filter(**self.unit_filter(self.unit))
+            # every ledger and roster model has a subtree queryset (organisations.querysets)
+            qs = cast("SubtreeQuerySet[Any]", qs).in_subtree(self.unit)
         return qs
 
     def base_queryset(self) -> QuerySet[Any]:
         qs: QuerySet[Any] = self.kind.model._default_manager.filter(campaign=self.campaign)
         return qs.order_by("id")
-
-    def unit_filter(self, unit: Org) -> dict[str, Any]:
-        return {"org__path__startswith": unit.path}
 
     def rows(self) -> Iterator[list[Any]]:
         raise NotImplementedError
@@ -188,9 +187,6 @@ class OrgExporter(Exporter):
     def base_queryset(self) -> QuerySet[Any]:
         qs: QuerySet[Any] = Org.objects.order_by("path")
         return qs
-
-    def unit_filter(self, unit: Org) -> dict[str, Any]:
-        return {"path__startswith": unit.path}
 
     def rows(self) -> Iterator[list[Any]]:
         by_path = dict(Org.objects.values_list("path", "code"))

@@ -142,7 +142,8 @@ def ledger_import(
     if result.batch_ids:
         from xunzhi.audit.units import unit_of
 
-        audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(user))
+        person = user if isinstance(user, AbstractBaseUser) else None
+        audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(person))
     result.ok = not plan.errors  # rows changed on the web since their export are refused
     return result
 
