@@ -44,6 +44,7 @@ def _fields(model: type[models.Model], exclude: Sequence[str] = ()) -> list[str]
 
 
 def register_models() -> None:
+    from xunzhi.campaigns.models import Campaign, CampaignVersion
     from xunzhi.intake.models import ImportBatch
     from xunzhi.ledgers.models import LEDGER_MODELS, ValueSubmission
     from xunzhi.organisations.models import Leader, Org
@@ -70,6 +71,8 @@ def register_models() -> None:
     register(Evaluation, [*BOOKKEEPING, "campaign"])
     register(ReportVersion, ["created_at", "fired_rules"])
     register(ImportBatch, ["file_sha256", "created_at", "summary", "user"])
+    register(Campaign, ["config", "loaded_at", "source_sha256"])
+    register(CampaignVersion, ["config", "source_text", "template_text", "created_at"])
 
 
 def audited_models() -> list[type[models.Model]]:

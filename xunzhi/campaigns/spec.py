@@ -287,33 +287,67 @@ class CampaignFile:
     data: dict[str, Any]
     sha256: str
     spec: CampaignSpec
+    text: str = ""
+    template_name: str = ""
+    template_text: str = ""
 
 
 def campaign_file_read(path: Path) -> CampaignFile:
-    """Read and check one campaign file; errors name the file and the faulty entry."""
+    """Read and check one campaign file and the report template beside it; errors name the file
+    and the faulty entry."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到活动定义文件：{path}")
-    raw = path.read_bytes()
+    return campaign_parse(path.read_bytes(), source=str(path), base_dir=path.parent, path=path)
+
+
+def campaign_parse(
+    raw: bytes,
+    *,
+    source: str,
+    base_dir: Path | None,
+    path: Path | None = None,
+    template_text: str | None = None,
+) -> CampaignFile:
+    """Check a campaign file's bytes (``source`` names it in messages). The template is
+    ``template_text`` when given (an upload), else the file ``[campaign].template`` names beside
+    it (``base_dir``)."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
-        raise UserError(f"活动定义文件 {path} 不是 UTF-8 编码。") from exc
+        raise UserError(f"活动定义文件 {source} 不是 UTF-8 编码。") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"活动定义文件 {path} 格式错误：{exc}") from exc
-    spec = CampaignSpec.from_dict(data, base_dir=path.parent, source=str(path))
-    if spec.template_path and not Path(spec.template_path).is_file():
-        raise UserError(f"活动定义文件 {path} 指定的报告模板不存在：{spec.template_path}")
+        raise UserError(f"活动定义文件 {source} 格式错误：{exc}") from exc
+    spec = CampaignSpec.from_dict(data, base_dir=base_dir, source=source)
+    template_name = str(data["campaign"].get("template", ""))
+    if template_text is None:
+        template_text = ""
+        if spec.template_path:
+            template_file = Path(spec.template_path)
+            if not template_file.is_file():
+                raise UserError(f"活动定义文件 {source} 指定的报告模板不存在：{spec.template_path}")
+            try:
+                template_text = template_file.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise UserError(f"报告模板 {template_file} 不是 UTF-8 编码。") from exc
     # The figures app owns the meaning of figures and rules; let it refuse bad ones now.
     from xunzhi.figures.spec import validate_campaign_figures
 
-    validate_campaign_figures(spec, source=str(path))
-    # Store the resolved template path and the vocabulary's content, so the database copy is
-    # usable on its own.
+    validate_campaign_figures(spec, source=source)
+    # Store the vocabulary's content, so the database copy is usable on its own; the template's
+    # text is stored with the version (``CampaignVersion.template_text``).
     data = dict(data)
-    data["campaign"] = dict(data["campaign"], template=spec.template_path)
     data["vocabulary"] = spec.vocabulary_data
-    return CampaignFile(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest(), spec=spec)
+    return CampaignFile(
+        path=path or Path(source),
+        data=data,
+        sha256=hashlib.sha256(raw + b"\0" + template_text.encode("utf-8")).hexdigest(),
+        spec=spec,
+        text=text,
+        template_name=Path(template_name).name,
+        template_text=template_text,
+    )
 
 
 def builtin_campaign_files() -> list[Path]:
