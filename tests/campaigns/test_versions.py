@@ -106,3 +106,23 @@ def test_current_campaign_is_a_setting_not_the_newest(tmp_path):
     assert Campaign.objects.filter(is_current=True).count() == 1
     with pytest.raises(UserError, match="找不到学习教育活动"):
         campaign_set_current(code="nope")
+
+
+@pytest.mark.django_db
+def test_campaign_command_lists_sets_and_shows_versions(tmp_path, capsys):
+    from tests.campaigns.fixtures import dangji_2024
+
+    campaign_load(path=BUILTIN_DIR / f"{SHIPPED}.toml")
+    campaign_load(path=dangji_2024(tmp_path))
+    call_command("campaign", "list")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["  dangji-2024", f"* {SHIPPED}"]
+    call_command("campaign", "current", "dangji-2024")
+    call_command("campaign", "current")
+    out = capsys.readouterr().out
+    assert "已设为：党纪学习教育（2024）" in out and out.strip().endswith("（dangji-2024）")
+    call_command("campaign", "versions")
+    out = capsys.readouterr().out
+    assert out.startswith("* 第1版") and "dangji-2024.toml / dangji-2024.report.j2" in out
+    with pytest.raises(CommandError, match="找不到学习教育活动“x”"):
+        call_command("campaign", "current", "x")
