@@ -122,3 +122,25 @@ class CampaignVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.code} 第{self.number}版"
+
+
+class CampaignChoice(models.Model):
+    """The campaign a person works in on the web (the switcher); without one, the current one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="campaign_choice",
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="学习教育活动", on_delete=models.CASCADE, related_name="+"
+    )
+    updated_at = models.DateTimeField("选择时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "用户所选活动"
+        verbose_name_plural = "用户所选活动"
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.campaign.code}"

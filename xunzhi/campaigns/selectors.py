@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
 from xunzhi.campaigns.levels import Level
 from xunzhi.campaigns.models import Campaign, CampaignVersion
 from xunzhi.lib.errors import UserError
@@ -26,6 +29,12 @@ def campaign_get(code: str | None = None) -> Campaign:
 def campaign_list() -> list[Campaign]:
     """Every loaded campaign, newest first (by start date)."""
     return list(Campaign.objects.select_related("version").order_by("-start_date", "-pk"))
+
+
+def campaigns_for_user(user: AbstractBaseUser | AnonymousUser) -> list[Campaign]:
+    """The campaigns the switcher offers ``user``, newest first. A campaign is not bound to units
+    (every unit takes part in every campaign), so every loaded one applies to every scope."""
+    return campaign_list()
 
 
 def campaign_versions(*, campaign: Campaign) -> list[CampaignVersion]:

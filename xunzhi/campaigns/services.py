@@ -7,10 +7,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
-from xunzhi.campaigns.models import Campaign, CampaignVersion
+from xunzhi.campaigns.models import Campaign, CampaignChoice, CampaignVersion
 from xunzhi.campaigns.spec import CampaignFile, builtin_campaign_files, campaign_file_read
 from xunzhi.lib.errors import UserError
 
@@ -85,6 +86,18 @@ def campaign_set_current(*, code: str) -> Campaign:
     if not campaign.is_current:
         campaign.is_current = True
         campaign.save(update_fields=["is_current"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_choose(*, user: AbstractBaseUser | AnonymousUser, code: str) -> Campaign:
+    """Keep ``code`` as the campaign ``user`` works in on the web (the switcher)."""
+    if not user.is_authenticated:
+        raise UserError("请先登录。")
+    campaign = Campaign.objects.filter(code=code).first()
+    if campaign is None:
+        raise UserError(f"找不到学习教育活动“{code}”。")
+    CampaignChoice.objects.update_or_create(user_id=user.pk, defaults={"campaign": campaign})
     return campaign
 
 
