@@ -126,3 +126,15 @@ def test_campaign_command_lists_sets_and_shows_versions(tmp_path, capsys):
     assert out.startswith("* 第1版") and "dangji-2024.toml / dangji-2024.report.j2" in out
     with pytest.raises(CommandError, match="找不到学习教育活动“x”"):
         call_command("campaign", "current", "x")
+
+
+def test_command_line_names_the_line_of_a_toml_fault(tmp_path):
+    from tests.campaigns.fixtures import dangji_2024
+    from xunzhi.campaigns.spec import campaign_file_read
+
+    path = dangji_2024(tmp_path)
+    path.write_text(
+        path.read_text("utf-8").replace('name = "党纪学习教育"', "name = 党纪"), "utf-8"
+    )
+    with pytest.raises(UserError, match=r"格式错误：第 5 行第 8 列：Invalid value"):
+        campaign_file_read(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,7 +319,7 @@ def campaign_parse(
     except UnicodeDecodeError as exc:
         raise UserError(f"活动定义文件 {source} 不是 UTF-8 编码。") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"活动定义文件 {source} 格式错误：{exc}") from exc
+        raise UserError(f"活动定义文件 {source} 格式错误：{_toml_where(str(exc))}") from exc
     spec = CampaignSpec.from_dict(data, base_dir=base_dir, source=source)
     template_name = str(data["campaign"].get("template", ""))
     if template_text is None:
@@ -348,6 +349,15 @@ def campaign_parse(
         template_name=Path(template_name).name,
         template_text=template_text,
     )
+
+
+def _toml_where(message: str) -> str:
+    """tomllib's "Expected '=' … (at line 5, column 7)" with the place in Chinese first."""
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match is None:
+        return message
+    what = message[: match.start()].strip()
+    return f"第 {match.group(1)} 行第 {match.group(2)} 列：{what}"
 
 
 def builtin_campaign_files() -> list[Path]:

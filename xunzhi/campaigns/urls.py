@@ -7,4 +7,5 @@ from xunzhi.campaigns import views
 urlpatterns = [
     path("switch/", views.campaign_switch, name="campaign_switch"),
     path("versions/", views.campaign_versions_page, name="campaign_versions"),
+    path("upload/", views.campaign_upload, name="campaign_upload"),
 ]
