@@ -44,7 +44,6 @@ def _fields(model: type[models.Model], exclude: Sequence[str] = ()) -> list[str]
 
 
 def register_models() -> None:
-    from xunzhi.campaigns.models import Campaign, CampaignChoice, CampaignVersion
     from xunzhi.intake.models import ImportBatch
     from xunzhi.ledgers.models import LEDGER_MODELS, ValueSubmission
     from xunzhi.organisations.models import Leader, Org
@@ -71,9 +70,6 @@ def register_models() -> None:
     register(Evaluation, [*BOOKKEEPING, "campaign"])
     register(ReportVersion, ["created_at", "fired_rules"])
     register(ImportBatch, ["file_sha256", "created_at", "summary", "user"])
-    register(Campaign, ["config", "loaded_at", "source_sha256"])
-    register(CampaignChoice, ["updated_at"])
-    register(CampaignVersion, ["config", "source_text", "template_text", "created_at"])
 
 
 def audited_models() -> list[type[models.Model]]:

@@ -10,8 +10,10 @@ import jinja2
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
 from django.utils import timezone
 
+from xunzhi.audit.models import AuditEntry
 from xunzhi.campaigns.models import Campaign, CampaignVersion
 from xunzhi.campaigns.services import _jsonable, campaign_publish
 from xunzhi.campaigns.spec import CampaignFile, campaign_parse
@@ -112,5 +114,18 @@ def campaign_upload_publish(
     """Publish a checked upload as the campaign's next version."""
     if not isinstance(user, User):
         raise UserError("请先登录。")
-    campaign, _created, version = campaign_publish(parsed=parsed, user=user, note=note)
+    with transaction.atomic():
+        campaign, _created, version = campaign_publish(parsed=parsed, user=user, note=note)
+        AuditEntry.objects.log_create(
+            version,
+            action=AuditEntry.Action.CREATE,
+            changes={
+                "number": ["None", str(version.number)],
+                "source_name": ["None", version.source_name],
+                "template_name": ["None", version.template_name],
+                "sha256": ["None", version.sha256],
+                "note": ["None", version.note],
+            },
+            force_log=True,
+        )
     return campaign, version
