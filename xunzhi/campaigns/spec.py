@@ -89,6 +89,8 @@ class CampaignSpec:
     template_path: str = ""
     milestones: tuple[Milestone, ...] = ()
     vocabulary_data: dict[str, Any] = field(default_factory=dict)
+    #: the blank templates' example rows: kind → field → value (``[examples.<kind>]``)
+    examples: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -154,6 +156,7 @@ class CampaignSpec:
             vocabulary = _vocabulary_data(data, head, base_dir=base_dir, where=where)
             milestones = _milestones(data.get("milestones", []), where=where)
             report = _report(data.get("report", {}), where=where)
+            examples = _examples(data.get("examples", {}), where=where)
             spec = cls(
                 code=_text(head["code"], f"{where} [campaign].code"),
                 name=_text(head["name"], f"{where} [campaign].name"),
@@ -176,6 +179,7 @@ class CampaignSpec:
                 template_path=template_path,
                 milestones=milestones,
                 vocabulary_data=vocabulary,
+                examples=examples,
             )
         except KeyError as exc:
             raise UserError(f"{where}缺少必填项 {exc.args[0]}。") from exc
@@ -233,6 +237,41 @@ def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
     if len(set(words)) != len(words):
         raise UserError(f"{where}：[[milestones]] 的代码或 implies 有重复。")
     return tuple(out)
+
+
+def _examples(raw: Any, *, where: str) -> dict[str, dict[str, str]]:
+    """``[examples.<kind>]``: a column (its header, as in the blank template, or its field) →
+    the example value; the kind and the column must exist."""
+    from xunzhi.ledgers import registry
+
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}：[examples] 必须是表。")
+    out: dict[str, dict[str, str]] = {}
+    for key, values in raw.items():
+        try:
+            kind = registry.get(key)
+        except KeyError:
+            known = "、".join(k.key for k in registry.all())
+            raise UserError(f"{where}：[examples.{key}] 不是台账种类（可用：{known}）。") from None
+        if not isinstance(values, dict):
+            raise UserError(f"{where}：[examples.{key}] 必须是表。")
+        columns = {c.header: c.field for c in kind.columns} | {
+            c.field: c.field for c in kind.columns
+        }
+        row: dict[str, str] = {}
+        for column, value in values.items():
+            if column not in columns:
+                raise UserError(
+                    f"{where}：[examples.{key}] 中的“{column}”不是{kind.label}的列"
+                    f"（可用：{'、'.join(c.header for c in kind.columns if c.template)}）。"
+                )
+            if isinstance(value, dt.date | int | float) and not isinstance(value, bool):
+                value = value.isoformat() if isinstance(value, dt.date) else str(value)
+            if not isinstance(value, str):
+                raise UserError(f"{where}：[examples.{key}].{column} 必须是文字、数字或日期。")
+            row[columns[column]] = value
+        out[key] = row
+    return out
 
 
 def _report(raw: Any, *, where: str) -> dict[str, Any]:
