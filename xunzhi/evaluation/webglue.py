@@ -1,0 +1,43 @@
+"""Everything the evaluation app takes from the web layer, in one place (the issue-10 refactor
+renames these: adapting to it is this file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from xunzhi.web.scope import can, get_scoped_or_404, in_scope, user_profile, user_scope
+from xunzhi.web.views import _campaign as request_campaign
+from xunzhi.web.views import _ctx as page_context
+from xunzhi.web.views import _download as download_response
+from xunzhi.web.views import _unit_param as unit_param
+from xunzhi.web.views import id_param, text_param
+
+__all__ = [
+    "can_evaluate",
+    "download_response",
+    "get_scoped_or_404",
+    "id_param",
+    "in_scope",
+    "page_context",
+    "request_campaign",
+    "require_evaluate",
+    "text_param",
+    "unit_param",
+    "user_scope",
+]
+
+#: Scoring units and defining surveys: the guidance group (inspectors) and the office, the roles
+#: that record visits (``visits`` in web.scope.PERMISSIONS).
+EVALUATE_RIGHT = "visits"
+
+
+def can_evaluate(user: Any) -> bool:
+    return can(user, EVALUATE_RIGHT)
+
+
+def require_evaluate(user: Any, what: str = "评估打分") -> None:
+    if not can_evaluate(user):
+        role = user_profile(user).get_role_display()
+        raise PermissionDenied(f"您的角色（{role}）不能{what}。")
