@@ -390,7 +390,11 @@ def _report_body(job_id: int) -> None:
         raise UserError("该评估设置已不存在，无法生成报告。")
     formats = tuple(job.params.get("formats") or ("docx",))
     version = report_generate(
-        evaluation=evaluation, formats=formats, check_sheet=True, user=job.user
+        evaluation=evaluation,
+        formats=formats,
+        check_sheet=True,
+        user=job.user,
+        annex=bool(job.params.get("annex")),
     )
     _job_update(
         job_id, status=JobStatus.DONE, done=3, message="报告已生成", result={"version": version.pk}

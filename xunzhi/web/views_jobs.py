@@ -345,7 +345,11 @@ def reports(request: HttpRequest) -> HttpResponse:
                     kind=JobKind.REPORT,
                     user=request.user,
                     scope=cd["unit"],
-                    params={"evaluation": evaluation.pk, "formats": formats},
+                    params={
+                        "evaluation": evaluation.pk,
+                        "formats": formats,
+                        "annex": bool(cd.get("annex")),
+                    },
                     message="排队中…",
                     total=3,
                 )
