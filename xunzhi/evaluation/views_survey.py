@@ -99,7 +99,10 @@ def surveys(request: HttpRequest) -> HttpResponse:
 
 
 def _survey(request: HttpRequest, pk: int) -> Survey:
-    return get_scoped_or_404(Survey.objects.select_related("org", "campaign"), request.user, pk=pk)
+    found: Survey = get_scoped_or_404(
+        Survey.objects.select_related("org", "campaign"), request.user, pk=pk
+    )
+    return found
 
 
 @login_required
