@@ -157,7 +157,9 @@ def _limited(request: HttpRequest) -> bool:
 def _public(request: HttpRequest, template: str, ctx: dict[str, Any], status: int) -> HttpResponse:
     response = render(request, template, ctx, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" and the
+    # CSRF check refuses the answer
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 
