@@ -88,6 +88,8 @@ def test_the_annex_read_back_from_the_docx(filled):
         "等次",
         "排名",
     ]
+    # an area's name and its points on two lines of the header cell
+    assert len(rows[0].findall(f"{W}tc")[1].findall(f".//{W}br")) == 1
     for r in table.iter(f"{W}r"):
         fonts = r.find(f"{W}rPr/{W}rFonts")
         assert fonts.get(qn("w:eastAsia")) in ("仿宋_GB2312", "黑体")
@@ -116,6 +118,7 @@ def test_the_report_without_annex_is_unchanged(filled):
     assert "附件：测试县乡镇和部门党史学习教育评估打分表" in md and "| 单位 |" in md
     html = render(with_annex, "html").decode()
     assert '<table class="annex-table">' in html and "<th>总分</th>" in html
+    assert "<th>组织领导<br>（20分）</th>" in html and "| 组织领导（20分） |" in md
 
 
 def test_report_command_with_annex(filled, tmp_path):

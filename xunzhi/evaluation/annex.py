@@ -24,7 +24,7 @@ def score_annex(
     spec = table.spec
     header = [
         "单位",
-        *[f"{a.code}（{a.points.normalize():f}分）" for a in spec.areas],
+        *[f"{a.code}\n（{a.points.normalize():f}分）" for a in spec.areas],
         "总分",
         "等次",
         "排名",
@@ -52,7 +52,7 @@ def score_annex(
     pending = sum(r.pending for r in table.rows)
     if pending:
         note += f"尚有{pending}项人工评分或满意度测评未完成，按0分计。"
-    widths = [30, *[12] * len(spec.areas), 11, 8, 8]
+    widths = [30, *[13] * len(spec.areas), 11, 8, 8]
     return Annex(
         label=label,
         title=annex_title(table, sub_units),

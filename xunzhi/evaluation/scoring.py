@@ -92,10 +92,14 @@ class ScoreTable:
     until: dt.date | None
     spec: EvaluationSpec
     rows: list[UnitScore]
+    #: the evaluating level's sub-kinds, in the vocabulary's order (乡镇 before 部门)
+    sub_kinds: tuple[str, ...] = ()
 
     @property
     def kinds(self) -> list[str]:
-        return list(dict.fromkeys(r.kind for r in self.rows))
+        """The kinds present, in the level's order."""
+        present = {r.kind for r in self.rows}
+        return [k for k in self.sub_kinds if k in present] + sorted(present - set(self.sub_kinds))
 
 
 def scored_units(unit: Org, scope: Scope, kind: str | None = None) -> list[Org]:
@@ -276,5 +280,11 @@ def unit_scores(
         )
     rank_within(rows)
     return ScoreTable(
-        campaign=campaign, unit=unit, cutoff=scope.cutoff, until=until, spec=spec, rows=rows
+        campaign=campaign,
+        unit=unit,
+        cutoff=scope.cutoff,
+        until=until,
+        spec=spec,
+        rows=rows,
+        sub_kinds=tuple(scope.level.sub_kinds),
     )

@@ -48,7 +48,7 @@ class Block:
 class Annex:
     """An attachment (附件) set on its own page after the report (GB/T 9704 §8): the label
     (附件, 附件1) top left, the title centred, then one table. A row of one cell is a group row
-    spanning the table (乡镇, 部门)."""
+    spanning the table (乡镇, 部门); a line break in a header cell breaks the line there."""
 
     label: str
     title: str

@@ -3,7 +3,7 @@
 Each attachment starts a new page: 附件 (and its number) in 3号黑体 flush left on the first line,
 its title in the title style (2号方正小标宋简体, centred) on the third, a blank line, then one
 table as wide as the text block (156 mm): single 0.5 pt rules, the header row repeated on every
-page and never split, cells in 小四 (12 pt) 仿宋_GB2312 (header and group rows 黑体), centred,
+page and never split, cells in 五号 (10.5 pt) 仿宋_GB2312 (header and group rows 黑体), centred,
 kept off the line grid so a row is as high as its text, digits in Times New Roman.
 """
 
@@ -28,8 +28,8 @@ from xunzhi.reports.render.docx import (
 )
 
 TABLE_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT  # the text block, 156 mm
-CELL_SIZE = 24  # half-points: 小四 = 12 pt
-CELL_LINE = 360  # exact 18 pt rows of text
+CELL_SIZE = 21  # half-points: 五号 = 10.5 pt
+CELL_LINE = 300  # exact 15 pt rows of text
 RULE = 4  # eighths of a point: 0.5 pt
 
 
@@ -41,7 +41,8 @@ def _cell_paragraph(text: str, *, font: str, align: str) -> str:
         f'<w:spacing w:before="0" w:after="0" w:line="{CELL_LINE}" w:lineRule="exact"/>'
         f'<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="{align}"/></w:pPr>'
     )
-    run = f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+    lines = [f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n")]
+    run = f"<w:r>{rpr}{'<w:br/>'.join(lines)}</w:r>" if text else ""
     return f"<w:p>{ppr}{run}</w:p>"
 
 

@@ -79,7 +79,9 @@ def _block_html(block: Block, figure_url: Callable[[str], str] | None) -> str:
 
 def _annex_html(annex: Annex) -> str:
     """An attachment: its label, title and table (every cell escaped)."""
-    head = "".join(f"<th>{escape(h, quote=False)}</th>" for h in annex.header)
+    head = "".join(
+        f"<th>{escape(h, quote=False).replace(chr(10), '<br>')}</th>" for h in annex.header
+    )
     rows = []
     for row in annex.rows:
         if len(row) == 1:

@@ -40,7 +40,7 @@ def render_markdown(doc: ReportDocument) -> str:
         paragraphs.append(_PREFIX.get(item.kind, "") + _escape(item.text))
     for annex in doc.annexes:
         paragraphs += [_escape(annex.label), "# " + _escape(annex.title)]
-        lines = ["| " + " | ".join(_escape(h) for h in annex.header) + " |"]
+        lines = ["| " + " | ".join(_escape(h.replace("\n", "")) for h in annex.header) + " |"]
         lines.append("|" + "---|" * len(annex.header))
         for row in annex.rows:
             cells = row if len(row) > 1 else [row[0]] + [""] * (len(annex.header) - 1)
