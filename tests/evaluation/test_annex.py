@@ -127,3 +127,18 @@ def test_report_command_with_annex(filled, tmp_path):
     document = Document(str(out))
     assert len(document.tables) == 1
     assert any(p.text == "附件" for p in document.paragraphs)
+
+
+def test_evaluate_command_writes_the_workbook(filled, tmp_path):
+    from django.core.management import CommandError
+    from openpyxl import load_workbook
+
+    out = io.StringIO()
+    path = tmp_path / "评分表.xlsx"
+    call_command("evaluate", "--unit", "测试县", "--level", "township", "-o", str(path), stdout=out)
+    assert "评估打分表" in out.getvalue() and "（2个单位）" in out.getvalue()
+    rows = list(load_workbook(path)["评估打分表"].iter_rows(values_only=True))[2:]
+    assert sorted(r[1] for r in rows) == sorted(t.name for t in filled.townships)
+    assert sorted(r[0] for r in rows) in ([1, 2], [1, 1])
+    with pytest.raises(CommandError, match="层级“镇”无效"):
+        call_command("evaluate", "--level", "镇", stdout=io.StringIO())
