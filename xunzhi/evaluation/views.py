@@ -18,7 +18,7 @@ from xunzhi.evaluation.models import ManualScore
 from xunzhi.evaluation.scoring import Cell, ScoreTable, UnitScore
 from xunzhi.evaluation.selectors import unit_scores
 from xunzhi.evaluation.services import UNSCORED_VERSION, manual_score_save
-from xunzhi.evaluation.spec import Indicator, campaign_evaluation_spec
+from xunzhi.evaluation.spec import campaign_evaluation_spec
 from xunzhi.evaluation.webglue import (
     can_evaluate,
     download_response,
@@ -92,19 +92,19 @@ def records_url(cell: Cell, row: UnitScore, until: dt.date | None) -> str:
     return reverse("ledger_list", args=[measure.ledger]) + "?" + urlencode(params)
 
 
-def _sorted(
-    rows: list[UnitScore], order: str, indicators: tuple[Indicator, ...]
-) -> list[UnitScore]:
+def _sorted(table: ScoreTable, order: str) -> list[UnitScore]:
+    rows = table.rows
     key = order.lstrip("-")
-    codes = {i.code for i in indicators}
+    codes = {i.code for i in table.spec.indicators}
     if key == "total":
         ordered = sorted(rows, key=lambda r: (r.total, r.code))
     elif key == "name":
         ordered = sorted(rows, key=lambda r: r.name)
     elif key in codes:
         ordered = sorted(rows, key=lambda r: (r.cells[key].score, r.code))
-    else:  # by kind, then rank: townships apart from departments
-        return sorted(rows, key=lambda r: (r.kind != "乡镇", r.kind, r.rank, r.code))
+    else:  # by kind in the level's order (乡镇, 部门), then rank
+        kinds = table.kinds
+        return sorted(rows, key=lambda r: (kinds.index(r.kind), r.rank, r.code))
     return ordered[::-1] if order.startswith("-") else ordered
 
 
@@ -113,7 +113,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     table = _table(request)
     order = text_param(request.GET, "order")
     spec = table.spec
-    rows = _sorted(table.rows, order, spec.indicators)
+    rows = _sorted(table, order)
     until = table.until
     shown = [
         {
