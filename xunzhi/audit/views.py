@@ -7,12 +7,14 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from xunzhi.audit.forms import AuditFilterForm
+from xunzhi.audit.models import AuditEntry
 from xunzhi.audit.selectors import (
     AuditFilters,
     audit_changes,
@@ -100,7 +102,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-def audit_workbook(entries) -> bytes:
+def audit_workbook(entries: QuerySet[AuditEntry]) -> bytes:
     """The entries as one sheet; text from users is neutralised against formula injection."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

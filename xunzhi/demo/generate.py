@@ -124,13 +124,19 @@ class _Node:
     member_count: int = 0
     is_leading_body: bool = False
     children: list[_Node] = field(default_factory=list)
-    org: Org | None = None
+    saved: Org | None = None  # the unit, once the tree is written
     weak_seminars: bool = False
     weak_features: bool = False
     weak_problems: bool = False
     weak_reporting: bool = False
     no_consultation: bool = False
     village: str = ""
+
+    @property
+    def org(self) -> Org:
+        if self.saved is None:
+            raise RuntimeError(f"demo unit {self.code} used before the tree was written")
+        return self.saved
 
 
 def demo_generate(
@@ -185,7 +191,7 @@ def demo_clear() -> None:
     ValueSubmission.objects.all().delete()
     Problem.objects.all().delete()
     for model in LEDGER_MODELS.values():
-        model.objects.all().delete()
+        model._default_manager.all().delete()
     Leader.objects.all().delete()
     Org.objects.all().delete()
 
@@ -199,7 +205,7 @@ def demo_counts(root: Org) -> dict[str, int]:
         "leaders": Leader.objects.filter(org__path__startswith=root.path).count(),
     }
     for kind, model in LEDGER_MODELS.items():
-        counts[kind] = model.objects.filter(org__path__startswith=root.path).count()
+        counts[kind] = model._default_manager.filter(org__path__startswith=root.path).count()
     return counts
 
 
@@ -349,7 +355,7 @@ def _save_tree(root: _Node) -> None:
         following: list[tuple[_Node, str, int]] = []
         for node, path, depth in level:
             kids = sorted(node.children, key=lambda n: n.code)
-            node.org = Org(
+            node.saved = Org(
                 path=path,
                 depth=depth,
                 numchild=len(kids),
@@ -495,10 +501,13 @@ class _CountyFiller:
     # ledgers
 
     def _resources(self) -> None:
-        rng, rows = self.rng, []
+        rng = self.rng
+        rows: list[Resource] = []
         propaganda = next(u for u in self.departments if u.name.endswith("宣传部"))
 
-        def add(type_, name, org, quantity=1, leader=None):
+        def add(
+            type_: str, name: str, org: Org, quantity: int = 1, leader: Leader | None = None
+        ) -> None:
             rows.append(
                 Resource(
                     campaign=self.campaign,
@@ -560,7 +569,7 @@ class _CountyFiller:
             type_: str,
             participants: tuple[int, int],
             *,
-            leader=None,
+            leader: Leader | None = None,
             location: str = "",
             date: dt.date | None = None,
         ) -> None:
@@ -686,7 +695,8 @@ class _CountyFiller:
         Project.objects.bulk_create(rows, batch_size=BATCH)
 
     def _visits(self) -> list[SupervisionVisit]:
-        rng, rows = self.rng, []
+        rng = self.rng
+        rows: list[SupervisionVisit] = []
         methods = list(self.campaign.spec.visit_methods)
         targets = self.units + rng.sample(self.branches, 60)
         seen: set[tuple[int, dt.date, str]] = set()
@@ -722,8 +732,13 @@ class _CountyFiller:
         by_id = {b.org.id: b for b in self.branches} | {u.org.id: u for u in self.units}
 
         def add(
-            org: Org, node: _Node | None, source: str, description: str, found: dt.date, visit=None
-        ):
+            org: Org,
+            node: _Node | None,
+            source: str,
+            description: str,
+            found: dt.date,
+            visit: SupervisionVisit | None = None,
+        ) -> None:
             weak = node is not None and node.weak_problems
             deadline = found + dt.timedelta(days=rng.randint(30, 120))
             roll = rng.random()
@@ -901,7 +916,15 @@ class _CityFiller:
         members = [p for p in saved if not p.is_principal]
         rows: list[Activity] = []
 
-        def add(org: Org, type_: str, low: int, high: int, *, leader=None, location="") -> None:
+        def add(
+            org: Org,
+            type_: str,
+            low: int,
+            high: int,
+            *,
+            leader: Leader | None = None,
+            location: str = "",
+        ) -> None:
             rows.append(
                 Activity(
                     campaign=self.campaign,
