@@ -17,6 +17,7 @@ from django.db.models import Field, Model, Q, QuerySet
 
 from xunzhi.audit.models import ACTION_LABELS, AuditEntry, Event
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import path_prefix_q
 
 #: The "what" filter: the three writes and the events.
 WHAT_CHOICES = [
@@ -54,10 +55,10 @@ class AuditFilters:
 def audit_entries(*, scope: Org, filters: AuditFilters) -> QuerySet[AuditEntry]:
     """The entries of ``filters.unit``'s subtree (inside ``scope``), newest first."""
     unit = filters.unit
-    if not unit.path.startswith(scope.path):
+    if not unit.in_subtree_of(scope):
         none: QuerySet[AuditEntry] = AuditEntry.objects.none()
         return none
-    where = Q(unit_path__startswith=unit.path)
+    where = path_prefix_q("unit_path", unit)
     if unit.depth == 1:  # the top of a tree also sees what belongs to no unit
         where |= Q(unit_path="")
     qs: QuerySet[AuditEntry] = AuditEntry.objects.filter(where)

@@ -34,11 +34,7 @@ def unit_level(*, campaign: Campaign, unit: Org) -> Level:
             .first()
         )
     if any(level.child_kinds for level in candidates):
-        child_kinds = set(
-            Org.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
-            .values_list("kind", flat=True)
-            .distinct()
-        )
+        child_kinds = set(Org.objects.children_of(unit).values_list("kind", flat=True).distinct())
     return vocabulary.level_for(
         kind=unit.kind, name=unit.name, parent_kind=parent_kind, child_kinds=child_kinds
     )

@@ -197,15 +197,15 @@ def demo_clear() -> None:
 
 
 def demo_counts(root: Org) -> dict[str, int]:
-    orgs = Org.objects.filter(path__startswith=root.path)
+    orgs = Org.objects.in_subtree(root)
     counts = {
         "orgs": orgs.count(),
         "branches": orgs.filter(kind=OrgKind.BRANCH).count(),
         "members": sum(orgs.values_list("member_count", flat=True)),
-        "leaders": Leader.objects.filter(org__path__startswith=root.path).count(),
+        "leaders": Leader.objects.in_subtree(root).count(),
     }
     for kind, model in LEDGER_MODELS.items():
-        counts[kind] = model._default_manager.filter(org__path__startswith=root.path).count()
+        counts[kind] = model.objects.in_subtree(root).count()
     return counts
 
 
@@ -373,7 +373,7 @@ def _save_tree(root: _Node) -> None:
         Org.objects.bulk_create(objs, batch_size=BATCH)
         level = following
     # bulk_create does not set primary keys on every backend: read them back by code.
-    ids = dict(Org.objects.filter(path__startswith=root.org.path).values_list("code", "id"))
+    ids = dict(Org.objects.in_subtree(root.org).values_list("code", "id"))
     stack = [root]
     while stack:
         node = stack.pop()
@@ -462,9 +462,7 @@ class _CountyFiller:
                     )
                 )
         Leader.objects.bulk_create(rows, batch_size=BATCH)
-        saved = list(
-            Leader.objects.filter(org__path__startswith=self.county.org.path).order_by("id")
-        )
+        saved = list(Leader.objects.in_subtree(self.county.org).order_by("id"))
         self.principal = next(p for p in saved if p.is_principal)
         self.standing = [p for p in saved if p.org_id == self.leading.org.id and not p.is_principal]
         self.county_leaders = [p for p in saved if p.rank == Rank.COUNTY]
@@ -721,7 +719,7 @@ class _CountyFiller:
             )
         SupervisionVisit.objects.bulk_create(rows, batch_size=BATCH)
         return list(
-            SupervisionVisit.objects.filter(org__path__startswith=self.county.org.path)
+            SupervisionVisit.objects.in_subtree(self.county.org)
             .exclude(findings="")
             .order_by("date", "org__code", "method")
         )

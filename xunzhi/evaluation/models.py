@@ -7,6 +7,13 @@ from django.db import models
 
 from xunzhi.campaigns.models import Campaign
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
+
+
+class ResponseQuerySet(SubtreeQuerySet["SurveyResponse"]):
+    """Answers belong to the unit of their survey."""
+
+    SUBTREE_FIELD = "survey__org"
 
 
 class ManualScore(models.Model):
@@ -28,6 +35,8 @@ class ManualScore(models.Model):
     scored_by_name = models.CharField("评分人姓名", max_length=150, blank=True)
     scored_at = models.DateTimeField("评分时间")
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    objects = SubtreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "人工评分"
@@ -61,6 +70,8 @@ class Survey(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    objects = SubtreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "满意度测评"
@@ -97,6 +108,8 @@ class SurveyResponse(models.Model):
     satisfied = models.PositiveSmallIntegerField("满意项数", default=0)
     answered = models.PositiveSmallIntegerField("作答项数", default=0)
     answered_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "测评答卷"

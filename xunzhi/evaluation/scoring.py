@@ -107,9 +107,7 @@ def scored_units(unit: Org, scope: Scope, kind: str | None = None) -> list[Org]:
     kinds = scope.level.sub_kinds
     if kind:
         kinds = [k for k in kinds if k == kind]
-    qs = Org.objects.filter(
-        path__startswith=unit.path, depth=unit.depth + 1, kind__in=kinds, is_leading_body=False
-    )
+    qs = Org.objects.children_of(unit).filter(kind__in=kinds, is_leading_body=False)
     return list(qs.order_by("path").only("id", "code", "name", "kind", "path"))
 
 
@@ -129,7 +127,8 @@ def _counts(units: list[Org], scope: Scope) -> dict[str, tuple[int, int]]:
     """Scored unit path → (Party branches, members) in its subtree: one grouped query."""
     size = len(scope.unit.path) + Org.steplen
     rows = (
-        Org.objects.filter(path__startswith=scope.unit.path, depth__gt=scope.unit.depth)
+        Org.objects.in_subtree(scope.unit)
+        .filter(depth__gt=scope.unit.depth)
         .annotate(top=Substr("path", 1, size))
         .values("top")
         .annotate(branches=Count("id", filter=Q(kind=OrgKind.BRANCH)), members=Sum("member_count"))
@@ -145,11 +144,8 @@ def _survey_rates(
     over the surveys begun by the cut-off of units in the subtree."""
     size = len(scope.unit.path) + Org.steplen
     rows = (
-        SurveyResponse.objects.filter(
-            survey__campaign=campaign,
-            survey__org__path__startswith=scope.unit.path,
-            survey__period_start__lte=scope.cutoff,
-        )
+        SurveyResponse.objects.in_subtree(scope.unit)
+        .filter(survey__campaign=campaign, survey__period_start__lte=scope.cutoff)
         .annotate(top=Substr("survey__org__path", 1, size))
         .values("survey__template", "top")
         .annotate(ok=Sum("satisfied"), n=Sum("answered"), people=Count("id"))

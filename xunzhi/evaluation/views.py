@@ -171,7 +171,7 @@ def _version(raw: str) -> int:
 def manual(request: HttpRequest, org_code: str, indicator: str) -> HttpResponse:
     """Enter or change one manual score, with its note (who and when are kept)."""
     campaign = request_campaign(request)
-    org = get_scoped_or_404(Org.objects.all(), request.user, field="", code=org_code)
+    org = get_scoped_or_404(Org.objects.all(), request.user, code=org_code)
     item = campaign_evaluation_spec(campaign).by_code.get(indicator)
     if item is None or item.kind != "manual":
         raise Http404("没有这个人工评分指标。")

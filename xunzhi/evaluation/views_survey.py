@@ -62,7 +62,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require_evaluate(request.user, "组织满意度测评")
         org = get_scoped_or_404(
-            Org.objects.all(), request.user, field="", pk=id_param(request.POST, "unit", "组织")
+            Org.objects.all(), request.user, pk=id_param(request.POST, "unit", "组织")
         )
         try:
             survey = survey_create(
@@ -80,11 +80,11 @@ def surveys(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已生成{org.name}的测评码，可打印发放。")
             return redirect("evaluation:survey", pk=survey.pk)
-    qs = Survey.objects.filter(campaign=campaign, org__path__startswith=scope.path)
+    qs = Survey.objects.in_subtree(scope).filter(campaign=campaign)
     unit = text_param(request.GET, "unit")
     if unit:
         qs = qs.filter(org__code=unit)
-    units = Org.objects.filter(path__startswith=scope.path, depth__lte=scope.depth + 1)
+    units = Org.objects.in_subtree(scope).filter(depth__lte=scope.depth + 1)
     ctx = page_context(
         request,
         nav="evaluation",

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from xunzhi.web.scope import can, get_scoped_or_404, in_scope, user_profile, user_scope
-from xunzhi.web.views import _campaign as request_campaign
-from xunzhi.web.views import _ctx as page_context
-from xunzhi.web.views import _download as download_response
-from xunzhi.web.views import _unit_param as unit_param
-from xunzhi.web.views import id_param, text_param
+from xunzhi.web.scope import can, get_scoped_or_404, user_profile, user_scope
+from xunzhi.web.views.common import (
+    download_response,
+    id_param,
+    page_context,
+    request_campaign,
+    text_param,
+    unit_param,
+)
 
 __all__ = [
     "can_evaluate",
@@ -31,6 +34,11 @@ __all__ = [
 #: Scoring units and defining surveys: the guidance group (inspectors) and the office, the roles
 #: that record visits (``visits`` in web.scope.PERMISSIONS).
 EVALUATE_RIGHT = "visits"
+
+
+def in_scope(user: Any, org: Any) -> bool:
+    """Is ``org`` in the user's subtree?"""
+    return bool(org.path.startswith(user_scope(user).path))
 
 
 def can_evaluate(user: Any) -> bool:

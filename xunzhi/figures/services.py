@@ -288,7 +288,7 @@ def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
     sub-kinds (sub, without its leading body), or units of the given kinds strictly below it."""
     if rule.is_self:
         return [unit]
-    qs = Org.objects.filter(path__startswith=unit.path, depth__gt=unit.depth)
+    qs = Org.objects.in_subtree(unit).filter(depth__gt=unit.depth)
     if rule.is_sub:
         qs = qs.filter(depth=unit.depth + 1, kind__in=scope.level.sub_kinds, is_leading_body=False)
     else:
