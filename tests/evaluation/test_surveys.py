@@ -7,9 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
+from xunzhi.audit.models import AuditEntry
 from xunzhi.evaluation.models import Survey, SurveyCode, SurveyResponse
 from xunzhi.evaluation.selectors import unit_scores
 from xunzhi.evaluation.surveys import ALPHABET, CODE_LENGTH, code_new, survey_create
@@ -39,6 +41,8 @@ def test_a_survey_from_definition_to_score(clients, county):
     response = _define(clients["office"], town)
     assert response.status_code == 302
     survey = Survey.objects.get()
+    logged = AuditEntry.objects.get(content_type=ContentType.objects.get_for_model(Survey))
+    assert logged.actor.username == "office"
     codes = list(survey.codes.values_list("code", flat=True))
     assert len(codes) == 3 and len(set(codes)) == 3
     assert all(len(c) == CODE_LENGTH and set(c) <= set(ALPHABET) for c in codes)
