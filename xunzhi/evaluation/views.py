@@ -31,14 +31,15 @@ from xunzhi.evaluation.webglue import (
     unit_param,
     user_scope,
 )
+from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 
 LEVELS = {"": "全部", "township": "乡镇", "department": "部门"}
 #: measure filters the ledger list can show: filter → (list parameter, value)
 STATUS_LINKS = {
-    "done": ("status", "已完成"),
-    "rectified": ("status", "已整改"),
+    "done": ("status", str(ProjectStatus.DONE)),
+    "rectified": ("status", str(ProblemStatus.DONE)),
     "overdue": ("overdue", "1"),
 }
 
