@@ -13,6 +13,7 @@ import calendar
 import copy
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -57,6 +58,16 @@ LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
 #: Sent after every write of these services (``kind`` names the ledger); caches listen to it.
 ledger_changed = Signal()
+
+
+#: Checks run before a person's edit (``data``) or delete (``data`` is ``None``) of a stored row;
+#: another app refuses with a :class:`UserError` (the supervision loop guards a 销号 problem).
+edit_guards: list[Callable[[str, models.Model, dict[str, Any] | None], None]] = []
+
+
+def _check_guards(kind: str, current: models.Model, data: dict[str, Any] | None) -> None:
+    for guard in edit_guards:
+        guard(kind, current, data)
 
 
 def _changed(kind: str) -> None:
@@ -161,6 +172,7 @@ def ledger_update(
     _check_scope(current.org, scope)
     org = data.get("org", current.org)
     _check_scope(org, scope)
+    _check_guards(kind, current, data)
     _check_choices(kind, campaign, data)
     _check_dates(kind, campaign, data)
     if kind == "values":
@@ -195,6 +207,7 @@ def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | No
     if current is None:
         raise UserError("该记录已不存在（可能已被其他用户删除）。")
     _check_scope(current.org, scope)
+    _check_guards(kind, current, None)
     if kind == "values":
         _check_value_lock(campaign, current.org, current.period)
     if current.version != version:
