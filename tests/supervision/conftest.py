@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.web.conftest import _immediate_tasks, clients, people  # noqa: F401 - fixtures
+from tests.web.conftest import _immediate_tasks, clients, people, records  # noqa: F401 - fixtures
 from xunzhi.ledgers.models import SupervisionVisit
 
 

@@ -61,11 +61,12 @@ def test_a_finding_is_a_problem_of_the_visited_unit(finding, visit, county):
 def test_from_visit_to_close_and_through_a_return(finding, county, people):
     east = county.townships[0]
     clerk, inspector = people["clerk"], people["inspector"]
+    report, sheet = docx_bytes(), xlsx_bytes()
     with audit_context(via=Via.WEB, actor=clerk):
         rect = rectification_submit(
             problem=finding,
             text="已补齐学习记录，建立月度检查制度",
-            uploads=[upload("整改报告.docx", docx_bytes()), upload("台账.xlsx", xlsx_bytes())],
+            uploads=[upload("整改报告.docx", report), upload("台账.xlsx", sheet)],
             version=finding.rectification.version,
             scope=east,
             user=clerk,
@@ -76,9 +77,10 @@ def test_from_visit_to_close_and_through_a_return(finding, county, people):
     assert [(f.name, f.kind) for f in files] == [("整改报告.docx", "docx"), ("台账.xlsx", "xlsx")]
     on_disk = _stored(finding)
     assert len(on_disk) == 2
-    assert {hashlib.sha256(p.read_bytes()).hexdigest() for p in on_disk} == {
-        hashlib.sha256(docx_bytes()).hexdigest(),
-        hashlib.sha256(xlsx_bytes()).hexdigest(),
+    assert {p.read_bytes() for p in on_disk} == {report, sheet}
+    assert {f.sha256 for f in files} == {
+        hashlib.sha256(report).hexdigest(),
+        hashlib.sha256(sheet).hexdigest(),
     }
 
     with audit_context(via=Via.WEB, actor=inspector):

@@ -12,10 +12,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from xunzhi.lib.errors import UserError
 
@@ -36,17 +37,8 @@ FOLDER = "rectifications"
 NAME_LIMIT = 200
 
 
-class Upload(Protocol):
-    """What an uploaded file offers (Django's ``UploadedFile``; tests pass the same)."""
-
-    name: str | None
-    size: int | None
-
-    def chunks(self, chunk_size: int | None = ...) -> Iterable[bytes]: ...
-
-    def seek(self, pos: int) -> int: ...
-
-    def read(self, size: int = ...) -> bytes: ...
+#: What an uploaded file is (Django's; tests pass ``SimpleUploadedFile``).
+Upload = UploadedFile[Any]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -122,3 +122,25 @@ def ledger_rows(campaign: Any, unit: Org, *, on: dt.date) -> list[list[Any]]:
         rows.append([p.description, p.source, p.org.name, p.deadline, measures, state])
         rows[-1].append(closed_date(p))
     return rows
+
+
+def archive_counts(campaign: Any, unit: Org) -> list[tuple[str, int]]:
+    """The figures heading a unit's 督导档案, in two queries."""
+    from django.db.models import Count
+
+    from xunzhi.ledgers.models import SupervisionVisit
+
+    visits = SupervisionVisit.objects.filter(campaign=campaign, org__path__startswith=unit.path)
+    found = Problem.objects.filter(
+        campaign=campaign, org__path__startswith=unit.path, visit__isnull=False
+    ).aggregate(
+        n=Count("id"),
+        closed=Count("id", filter=Q(rectification__state=State.CLOSED)),
+        returned=Count("id", filter=Q(rectification__state=State.RETURNED)),
+    )
+    return [
+        ("督导次数", visits.count()),
+        ("督导发现问题", found["n"] or 0),
+        ("已销号", found["closed"] or 0),
+        ("整改被退回", found["returned"] or 0),
+    ]
