@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.web.conftest import _immediate_tasks, clients, people, records  # noqa: F401 - fixtures
+from tests.web.test_browser import browser, page_for  # noqa: F401 - fixtures
 from xunzhi.ledgers.models import SupervisionVisit
 
 
