@@ -164,3 +164,23 @@ def test_ledger_download(clients, records, finding, county):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[1][0] == "问题"
     assert {r[0] for r in rows[2:]} == {"东镇学习不深", "支部学习记录不全"}
+
+
+def test_an_oversized_request_is_refused_unread_and_csrf_still_checked(
+    clients, people, finding, settings
+):
+    settings.RECTIFICATION_MAX_FILE_MB = 1
+    settings.RECTIFICATION_MAX_FILES = 1
+    response = clients["clerk"].post(
+        _url("submit", finding.pk),
+        {"text": "已整改", "version": "1", "files": [upload("a.pdf", PDF + b"0" * 2_500_000)]},
+    )
+    assert response.status_code == 413 and "超过了上限" in response.content.decode()
+    assert not RectificationFile.objects.exists()
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(people["clerk"])
+    response = strict.post(_url("submit", finding.pk), {"text": "已整改", "version": "1"})
+    assert response.status_code == 403
+    assert Problem.objects.get(pk=finding.pk).rectification.state == State.PENDING

@@ -62,16 +62,26 @@ def _display_name(upload: Upload) -> str:
     return name[-NAME_LIMIT:]
 
 
+def over_limit(name: str, size: int | None = None) -> str:
+    """The refusal of a file over the per-file limit (naming the limit)."""
+    limit_mb = int(settings.RECTIFICATION_MAX_FILE_MB)
+    actual = f"大小为 {size / 1048576:.1f} MB，" if size is not None else ""
+    return (
+        f"附件“{name}”{actual}超过了每个附件 {limit_mb} MB 的上限，未保存。请压缩或拆分后再上传。"
+    )
+
+
+def max_request_bytes() -> int:
+    """The most a submission's request may carry: every file at the limit, plus the form."""
+    return int(settings.RECTIFICATION_MAX_FILES) * max_file_bytes() + 1024 * 1024
+
+
 def check_upload(upload: Upload) -> Checked:
     """The file's type by content, or a refusal naming the file and the limit it breaks."""
     name = _display_name(upload)
-    limit_mb = int(settings.RECTIFICATION_MAX_FILE_MB)
     size = upload.size or 0
     if size > max_file_bytes():
-        raise UserError(
-            f"附件“{name}”大小为 {size / 1048576:.1f} MB，超过了每个附件 {limit_mb} MB 的上限，"
-            "未保存。请压缩或拆分后再上传。"
-        )
+        raise UserError(over_limit(name, size))
     if size == 0:
         raise UserError(f"附件“{name}”是空文件，未保存。")
     upload.seek(0)

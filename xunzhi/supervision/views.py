@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from xunzhi.ledgers.models import Problem, SupervisionVisit
@@ -34,6 +35,7 @@ from xunzhi.supervision.services import (
 from xunzhi.supervision.timeline import LIMIT as TIMELINE_LIMIT
 from xunzhi.supervision.timeline import timeline
 from xunzhi.supervision.webglue import (
+    LimitedUploadHandler,
     campaign_today,
     can,
     download_response,
@@ -180,12 +182,39 @@ def _form_error(form: SubmitForm | CloseForm | ReturnForm) -> str:
     return "提交的内容有误，未保存：" + "；".join(parts)
 
 
+@csrf_exempt  # the CSRF check reads the body: it runs below, once the size is known
 @login_required
 @require_POST
 def problem_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A request over the limit is refused before its body is read; a file over the per-file
+    limit is dropped as it streams in (never stored); only then is CSRF checked."""
     require(request.user, "edit")
     problem = _problem(request, pk)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > attachments.max_request_bytes():
+        limit = settings.RECTIFICATION_MAX_FILES
+        message = (
+            f"本次提交共 {length / 1048576:.1f} MB，超过了上限（最多 {limit} 个附件、"
+            f"每个不超过 {settings.RECTIFICATION_MAX_FILE_MB} MB），未保存。"
+        )
+        messages.error(request, message)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    handler = LimitedUploadHandler(request, max_file_bytes=attachments.max_file_bytes())
+    request.upload_handlers.insert(0, handler)
+    return _submit_checked(request, problem, handler)
+
+
+@csrf_protect
+def _submit_checked(
+    request: HttpRequest, problem: Problem, handler: LimitedUploadHandler
+) -> HttpResponse:
+    pk = problem.pk
     form = SubmitForm(request.POST)
+    if handler.too_big:
+        return _refused(request, pk, attachments.over_limit(handler.too_big[0]))
     if not form.is_valid():
         return _refused(request, pk, _form_error(form))
     try:

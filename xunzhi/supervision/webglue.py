@@ -20,8 +20,10 @@ from xunzhi.web.views import _ctx as page_context
 from xunzhi.web.views import _download as download_response
 from xunzhi.web.views import _unit_param as unit_param
 from xunzhi.web.views import id_param, text_param
+from xunzhi.web.views_jobs import LimitedUploadHandler
 
 __all__ = [
+    "LimitedUploadHandler",
     "campaign_today",
     "can",
     "download_response",
