@@ -184,6 +184,20 @@ def test_a_problem_outside_the_loop_can_be_submitted_from_version_zero(county):
     assert rect.state == State.SUBMITTED and rect.version == 1
 
 
+def test_a_problem_rectified_in_the_ledger_stays_outside_the_loop(county):
+    problem = Problem.objects.create(
+        campaign=county.campaign,
+        org=county.branches[0],
+        source="组织查摆",
+        description="已整改的自查问题",
+        status="已整改",
+        done_date=dt.date(2021, 6, 1),
+    )
+    with pytest.raises(UserError, match="无需再提交"):
+        rectification_submit(problem=problem, text="再报", version=0, scope=county.townships[0])
+    assert not Rectification.objects.filter(problem=problem).exists()
+
+
 def test_a_file_of_another_type_is_refused_and_nothing_written(finding, county):
     before = finding.rectification.version
     disguised = upload("整改报告.pdf", b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00" * 40)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xunzhi.ledgers.models import Problem, SupervisionVisit
+from xunzhi.ledgers.models import Problem, ProblemStatus, SupervisionVisit
 from xunzhi.ledgers.services import ledger_changed, ledger_create
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
@@ -124,6 +124,10 @@ def _locked(problem: Problem, version: int) -> Rectification:
     Problem.objects.select_for_update().filter(pk=problem.pk).first()  # serialise the first act
     rect = Rectification.objects.select_for_update().filter(problem=problem).first()
     if rect is None:
+        if problem.status == ProblemStatus.DONE:
+            raise UserError(
+                "该问题在问题清单中已是“已整改”，不在督导整改流程中，无需再提交或销号。"
+            )
         rect = Rectification(problem=problem, state=State.PENDING, version=UNTOUCHED_VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or rect.version != version:
         raise UserError(

@@ -77,7 +77,7 @@ def findings(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
     )
     for p in rows.select_related("org").order_by("-found_date")[:LIMIT]:
         yield TimelineEntry(
-            date=p.found_date or p.created_at.date(),
+            date=p.found_date or timezone.localdate(p.created_at),
             kind=Action.FOUND,
             title=p.description,
             unit=p.org.name,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from xunzhi.ledgers.models import Problem, SupervisionVisit
+from xunzhi.ledgers.models import Problem, ProblemStatus, SupervisionVisit
 from xunzhi.lib.errors import UserError
 from xunzhi.supervision import files as attachments
 from xunzhi.supervision import selectors
@@ -143,7 +143,8 @@ def problem_page(request: HttpRequest, pk: int) -> HttpResponse:
     state = rect.state if rect is not None else State.PENDING
     version = rect.version if rect is not None else UNTOUCHED_VERSION
     initial = {"version": version}
-    submit = can(request.user, "edit") and state in (State.PENDING, State.RETURNED)
+    outside = rect is None and problem.status == ProblemStatus.DONE  # rectified in the ledger
+    submit = not outside and can(request.user, "edit") and state in (State.PENDING, State.RETURNED)
     review = can(request.user, "visits") and state == State.SUBMITTED
     ctx = page_context(
         request,
