@@ -4,7 +4,7 @@
 
 Builds once (cached in /tmp/xunzhi-bench-supervision, SQLite unless ``DATABASE_URL`` is set)
 the demo county of seed 1 (~8 000 problems, 150 visits), then takes ``--problems`` problems
-through the loop with the real services (every one submitted, three in five closed, one in
+through the loop with the real services (problems not yet 已整改 in the ledger) (every one submitted, three in five closed, one in
 five returned), so that the timeline and the lists have county-sized history.
 
 Then times, in one process, the office's requests (Django's test client, whole county):
@@ -52,7 +52,7 @@ def _build(problems: int) -> None:
 
     from django.core.management import call_command
 
-    from xunzhi.ledgers.models import Activity, Problem
+    from xunzhi.ledgers.models import Activity, Problem, ProblemStatus
     from xunzhi.supervision.models import Rectification
     from xunzhi.supervision.services import (
         rectification_close,
@@ -70,7 +70,8 @@ def _build(problems: int) -> None:
     if done >= problems:
         return
     print(f"taking {problems} problems through the loop …", flush=True)
-    todo = Problem.objects.select_related("org").exclude(rectification__isnull=False)
+    todo = Problem.objects.select_related("org").filter(rectification__isnull=True)
+    todo = todo.exclude(status=ProblemStatus.DONE)  # rectified in the ledger: outside the loop
     for n, problem in enumerate(todo.order_by("pk")[: problems - done]):
         rect = rectification_submit(
             problem=problem, text=f"整改措施第 {n} 条：已制定方案并落实", version=0, scope=None
@@ -113,6 +114,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from xunzhi.ledgers.models import Problem
+    from xunzhi.organisations.models import Org, OrgKind
     from xunzhi.organisations.selectors import org_root
     from xunzhi.supervision.models import ProblemStep
     from xunzhi.web.models import Role
@@ -120,10 +122,15 @@ def main() -> None:
 
     setup_test_environment()
     root = org_root()
-    township = root.get_children().filter(kind="乡镇").first() or root
+    township = (
+        Org.objects.filter(path__startswith=root.path, depth=root.depth + 1, kind=OrgKind.TOWNSHIP)
+        .order_by("path")
+        .first()
+        or root
+    )
     User = get_user_model()
     user = User.objects.filter(username="bench-office").first() or user_save(
-        username="bench-office", role=Role.OFFICE, scope=root, password="bench-office-pw-1"
+        username="bench-office", role=Role.OFFICE, scope=root, password="Qz7-supervision-bench-2021"
     )
     client = Client()
     client.force_login(user)

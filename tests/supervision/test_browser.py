@@ -110,3 +110,27 @@ def test_a_finding_from_visit_to_close(page_for, live_server, county, visit, peo
     folder = Path(os.environ.get("XUNZHI_SCREENSHOT_DIR") or tmp_path)
     clerk.set_viewport_size({"width": 1280, "height": 900})
     clerk.screenshot(path=str(folder / SHOT), full_page=True)
+
+
+def test_the_pages_pass_the_content_security_policy(browser, live_server, county, visit, people):
+    from tests.web.test_csp_browser import Visitor
+
+    _history(county, visit, people)
+    problem = Problem.objects.get(description="个别党员学习笔记内容空泛")
+    for username in ("inspector", "clerk"):
+        visitor = Visitor(browser, live_server.url, username)
+        try:
+            for path in (
+                "/",
+                "/supervision/",
+                "/supervision/?state=超期",
+                "/supervision/archive/",
+                f"/supervision/visits/{visit.pk}/",
+                f"/supervision/problems/{problem.pk}/",
+            ):
+                visitor.visit(path)
+            visitor.page.goto(live_server.url + "/")
+            expect(visitor.page.locator("#xz-attention")).to_contain_text("未附笔记照片")
+            visitor.check("dashboard attention")
+        finally:
+            visitor.context.close()
