@@ -105,22 +105,34 @@ LEDGER_COLUMNS = ("问题", "来源", "责任单位", "整改时限", "整改措
 
 
 def ledger_rows(campaign: Any, unit: Org, *, on: dt.date) -> list[list[Any]]:
-    """The 整改台账 of ``unit``'s subtree: one row per problem, ``LEDGER_COLUMNS``.
+    """The 整改台账 of ``unit``'s subtree: one row per problem, ``LEDGER_COLUMNS``, in one query.
 
     整改措施 is what the unit last reported (整改情况), else the measures the ledger holds;
     进展 is the loop's state (with the reason of a return) or the ledger's 整改状态, marked
-    超期 when the deadline passed before ``on`` and the problem is not 已整改."""
+    超期 when the deadline passed before ``on`` and the problem is not 已整改; 销号日期 is the
+    day of 销号 (only the loop closes a problem this way)."""
+    qs = Problem.objects.filter(campaign=campaign, org__path__startswith=unit.path)
+    values = qs.order_by("org__path", "deadline", "pk").values_list(
+        "description",
+        "source",
+        "org__name",
+        "deadline",
+        "measures",
+        "status",
+        "rectification__state",
+        "rectification__text",
+        "rectification__return_reason",
+        "rectification__closed_at",
+    )
     rows = []
-    for p in problems_in(campaign, unit).order_by("org__path", "deadline", "pk"):
-        rect = rectification_of(p)
-        measures = (rect.text if rect is not None and rect.text else "") or p.measures
-        state = progress(p)
-        if rect is not None and rect.state == State.RETURNED and rect.return_reason:
-            state = f"{state}（{rect.return_reason}）"
-        if p.deadline and p.deadline < on and p.status != ProblemStatus.DONE:
-            state = f"{state}，超期"
-        rows.append([p.description, p.source, p.org.name, p.deadline, measures, state])
-        rows[-1].append(closed_date(p))
+    for text, source, org, deadline, measures, status, state, report, reason, closed in values:
+        progress = state or status
+        if state == State.RETURNED and reason:
+            progress = f"{progress}（{reason}）"
+        if deadline and deadline < on and status != ProblemStatus.DONE:
+            progress = f"{progress}，超期"
+        closed_on = timezone.localdate(closed) if state == State.CLOSED and closed else None
+        rows.append([text, source, org, deadline, report or measures, progress, closed_on])
     return rows
 
 

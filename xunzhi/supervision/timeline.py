@@ -56,49 +56,48 @@ def timeline(campaign: Any, unit: Org) -> list[TimelineEntry]:
     return entries[:LIMIT]
 
 
+def _url(name: str) -> Callable[[int], str]:
+    """``pk -> address`` of a page, reversed once (a county's timeline has hundreds of links)."""
+    head, tail = reverse(f"supervision:{name}", args=[0]).rsplit("0", 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 @register_timeline_source
 def visits(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
+    url = _url("visit")
     rows = SupervisionVisit.objects.filter(campaign=campaign, org__path__startswith=unit.path)
-    for v in rows.select_related("org").order_by("-date")[:LIMIT]:
-        yield TimelineEntry(
-            date=v.date,
-            kind="督导",
-            title=f"{v.group_name}{v.method}",
-            unit=v.org.name,
-            text=v.feedback or v.findings,
-            url=reverse("supervision:visit", args=[v.pk]),
-        )
+    fields = ("pk", "date", "group_name", "method", "org__name", "feedback", "findings")
+    for pk, date, group, method, org, feedback, found in rows.order_by("-date", "-pk").values_list(
+        *fields
+    )[:LIMIT]:
+        yield TimelineEntry(date, "督导", f"{group}{method}", org, feedback or found, url(pk))
 
 
 @register_timeline_source
 def findings(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
+    url = _url("problem")
     rows = Problem.objects.filter(
         campaign=campaign, org__path__startswith=unit.path, visit__isnull=False
     )
-    for p in rows.select_related("org").order_by("-found_date")[:LIMIT]:
-        yield TimelineEntry(
-            date=p.found_date or timezone.localdate(p.created_at),
-            kind=Action.FOUND,
-            title=p.description,
-            unit=p.org.name,
-            text=f"整改时限 {p.deadline:%Y-%m-%d}" if p.deadline else "",
-            url=reverse("supervision:problem", args=[p.pk]),
-            order=1.0,
-        )
+    fields = ("pk", "found_date", "created_at", "description", "org__name", "deadline")
+    for pk, found, created, text, org, deadline in rows.order_by("-found_date", "-pk").values_list(
+        *fields
+    )[:LIMIT]:
+        limit = f"整改时限 {deadline:%Y-%m-%d}" if deadline else ""
+        date = found or timezone.localdate(created)
+        yield TimelineEntry(date, Action.FOUND, text, org, limit, url(pk), order=1.0)
 
 
 @register_timeline_source
 def steps(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
+    url = _url("problem")
     rows = ProblemStep.objects.filter(
         problem__campaign=campaign, problem__org__path__startswith=unit.path
     ).exclude(action=Action.FOUND)  # a finding is its own entry
-    for s in rows.select_related("problem__org").order_by("-at")[:LIMIT]:
-        yield TimelineEntry(
-            date=timezone.localdate(s.at),
-            kind=s.action,
-            title=s.problem.description,
-            unit=s.problem.org.name,
-            text=f"{s.actor_name}：{s.text}" if s.text else s.actor_name,
-            url=reverse("supervision:problem", args=[s.problem_id]),
-            order=2.0 + s.at.timestamp() / 1e10,
-        )
+    fields = ("problem_id", "at", "action", "problem__description", "problem__org__name")
+    for pk, at, action, text, org, actor, note in rows.order_by("-at", "-pk").values_list(
+        *fields, "actor_name", "text"
+    )[:LIMIT]:
+        said = f"{actor}：{note}" if note else actor
+        order = 2.0 + at.timestamp() / 1e10
+        yield TimelineEntry(timezone.localdate(at), action, text, org, said, url(pk), order)
