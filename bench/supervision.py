@@ -3,9 +3,10 @@
     uv run python bench/supervision.py [--runs 5] [--problems 1500] [--fresh]
 
 Builds once (cached in /tmp/xunzhi-bench-supervision, SQLite unless ``DATABASE_URL`` is set)
-the demo county of seed 1 (~8 000 problems, 150 visits), then takes ``--problems`` problems
-through the loop with the real services (problems not yet 已整改 in the ledger) (every one submitted, three in five closed, one in
-five returned), so that the timeline and the lists have county-sized history.
+the demo county of seed 1 (~8 000 problems, 150 visits), then takes up to ``--problems`` of
+the problems not yet 已整改 (about 1 000) through the loop with the real services (every one
+submitted, three in five closed, one in five returned), so that the timeline and the lists
+have county-sized history.
 
 Then times, in one process, the office's requests (Django's test client, whole county):
 
@@ -71,10 +72,12 @@ def _build(problems: int) -> None:
     done = Rectification.objects.count()
     if done >= problems:
         return
-    print(f"taking {problems} problems through the loop …", flush=True)
     todo = Problem.objects.select_related("org").filter(rectification__isnull=True)
     todo = todo.exclude(status=ProblemStatus.DONE)  # rectified in the ledger: outside the loop
-    for n, problem in enumerate(todo.order_by("pk")[: problems - done]):
+    chosen = list(todo.order_by("pk")[: problems - done])
+    if chosen:
+        print(f"taking {len(chosen)} problems through the loop …", flush=True)
+    for n, problem in enumerate(chosen):
         rect = rectification_submit(
             problem=problem, text=f"整改措施第 {n} 条：已制定方案并落实", version=0, scope=None
         )

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from xunzhi.ledgers.models import Problem, ProblemStatus
@@ -65,13 +65,15 @@ class Attention:
 def attention(campaign: Any, unit: Org, *, on: dt.date) -> Attention:
     """Overdue problems (deadline before ``on``, not 已整改) and returned rectifications."""
     base = problems_in(campaign, unit)
-    overdue = base.filter(problem_overdue_q(on))
-    returned = base.filter(rectification__state=State.RETURNED).order_by("-rectification__pk")
+    returned_q = Q(rectification__state=State.RETURNED)
+    counts = Problem.objects.filter(campaign=campaign, org__path__startswith=unit.path).aggregate(
+        overdue=Count("id", filter=problem_overdue_q(on)), returned=Count("id", filter=returned_q)
+    )
     return Attention(
-        overdue=list(overdue[:ATTENTION_LIMIT]),
-        overdue_count=overdue.count(),
-        returned=list(returned[:ATTENTION_LIMIT]),
-        returned_count=returned.count(),
+        overdue=list(base.filter(problem_overdue_q(on))[:ATTENTION_LIMIT]),
+        overdue_count=counts["overdue"] or 0,
+        returned=list(base.filter(returned_q).order_by("-rectification__pk")[:ATTENTION_LIMIT]),
+        returned_count=counts["returned"] or 0,
         on=on,
     )
 
@@ -138,8 +140,6 @@ def ledger_rows(campaign: Any, unit: Org, *, on: dt.date) -> list[list[Any]]:
 
 def archive_counts(campaign: Any, unit: Org) -> list[tuple[str, int]]:
     """The figures heading a unit's 督导档案, in two queries."""
-    from django.db.models import Count
-
     from xunzhi.ledgers.models import SupervisionVisit
 
     visits = SupervisionVisit.objects.filter(campaign=campaign, org__path__startswith=unit.path)
