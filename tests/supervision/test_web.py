@@ -184,3 +184,13 @@ def test_an_oversized_request_is_refused_unread_and_csrf_still_checked(
     response = strict.post(_url("submit", finding.pk), {"text": "已整改", "version": "1"})
     assert response.status_code == 403
     assert Problem.objects.get(pk=finding.pk).rectification.state == State.PENDING
+
+
+def test_the_admin_shows_the_records_read_only(admin_client, finding):
+    for model in ("rectification", "problemstep"):
+        response = admin_client.get(f"/admin/supervision/{model}/")
+        assert response.status_code == 200 and "支部学习记录不全" in response.text
+    rect = finding.rectification
+    response = admin_client.post(f"/admin/supervision/rectification/{rect.pk}/change/", {})
+    assert response.status_code == 403
+    assert admin_client.get("/admin/supervision/rectification/add/").status_code == 403
