@@ -13,46 +13,37 @@ import calendar
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
 from xunzhi.audit.services import audit_log_delete, audit_log_update
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
-    LEDGER_MODELS,
+    LedgerRow,
     ReportedValue,
     SubmissionStatus,
     ValueSubmission,
 )
 from xunzhi.lib.errors import UserError
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Org
 
-KIND_NAMES = {
-    "activities": "活动台账",
-    "projects": "办实事项目",
-    "problems": "问题清单",
-    "resources": "资源台账",
-    "values": "填报数据",
-    "visits": "督导记录",
-}
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
 
-#: Which campaign list (``CampaignSpec`` attribute) a type-like field must come from.
-CHOICE_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "activities": {"type": ("activity_types", "活动类型")},
-    "projects": {"field": ("project_fields", "重点领域")},
-    "problems": {
-        "source": ("problem_sources", "问题来源"),
-        "category": ("problem_categories", "问题类别"),
-    },
-    "resources": {"type": ("resource_types", "资源类型")},
-    "values": {"item": ("value_item_codes", "填报指标")},
-    "visits": {"method": ("visit_methods", "督导方式")},
-}
+#: kind → Chinese label, read from the registry of ledger kinds.
+KIND_NAMES = registry.LABELS
+
+#: kind → {field: (campaign spec attribute, what messages call it)}: the type-like fields whose
+#: words come from the campaign file, read from the registry of ledger kinds.
+CHOICE_FIELDS = registry.KindView(registry.campaign_choice_fields)
 
 LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
@@ -74,20 +65,20 @@ def _changed(kind: str) -> None:
     ledger_changed.send(sender=None, kind=kind)
 
 
-def ledger_model(kind: str) -> type[models.Model]:
+def ledger_model(kind: str) -> type[LedgerRow]:
     try:
-        return LEDGER_MODELS[kind]
+        return cast("type[LedgerRow]", registry.MODELS[kind])
     except KeyError as exc:
         known = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
         raise UserError(f"未知的台账类型“{kind}”，应为：{known}。") from exc
 
 
 def _check_scope(org: Org, scope: Org | None) -> None:
-    if scope is not None and not org.path.startswith(scope.path):
+    if scope is not None and not org.in_subtree_of(scope):
         raise UserError(f"组织“{org.name}”不在您的管理范围（{scope.name}）内，不能修改其数据。")
 
 
-def _check_choices(kind: str, campaign, data: dict[str, Any]) -> None:
+def _check_choices(kind: str, campaign: Campaign, data: dict[str, Any]) -> None:
     spec = campaign.spec
     for field, (attr, label) in CHOICE_FIELDS.get(kind, {}).items():
         value = data.get(field)
@@ -100,7 +91,7 @@ def _check_choices(kind: str, campaign, data: dict[str, Any]) -> None:
             )
 
 
-def _check_dates(kind: str, campaign, data: dict[str, Any]) -> None:
+def _check_dates(kind: str, campaign: Campaign, data: dict[str, Any]) -> None:
     if kind == "projects" and data.get("status") == "已完成" and not data.get("done_date"):
         raise UserError("状态为“已完成”的项目必须填写完成日期。")
     if kind == "problems" and data.get("status") == "已整改" and not data.get("done_date"):
@@ -111,7 +102,7 @@ def _check_dates(kind: str, campaign, data: dict[str, Any]) -> None:
             raise UserError(f"日期 {value} 远在学习教育活动结束之后，请检查。")
 
 
-def _check_value_lock(campaign, org: Org, period: str) -> None:
+def _check_value_lock(campaign: Campaign, org: Org, period: str) -> None:
     sub = ValueSubmission.objects.filter(campaign=campaign, org=org, period=period).first()
     if sub is not None and sub.status in LOCKED_STATUSES:
         raise UserError(
@@ -130,7 +121,12 @@ def _duplicate_message(kind: str) -> str:
 
 @transaction.atomic
 def ledger_create(
-    *, kind: str, campaign, data: dict[str, Any], scope: Org | None, user=None
+    *,
+    kind: str,
+    campaign: Campaign,
+    data: dict[str, Any],
+    scope: Org | None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> models.Model:
     """Add one ledger row; ``data`` holds model field values (``org`` an :class:`Org`)."""
     model = ledger_model(kind)
@@ -157,12 +153,12 @@ def ledger_create(
 def ledger_update(
     *,
     kind: str,
-    campaign,
+    campaign: Campaign,
     pk: int,
     version: int,
     data: dict[str, Any],
     scope: Org | None,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> models.Model:
     """Change one row if nobody changed it since ``version`` was read; else refuse."""
     model = ledger_model(kind)
@@ -175,9 +171,9 @@ def ledger_update(
     _check_guards(kind, current, data)
     _check_choices(kind, campaign, data)
     _check_dates(kind, campaign, data)
-    if kind == "values":
+    if isinstance(current, ReportedValue):
         _check_value_lock(campaign, current.org, current.period)
-        period = data.get("period", current.period)
+        period = str(data.get("period", current.period))
         data = dict(data, period_end=period_end(period, campaign=campaign))
         _check_value_lock(campaign, org, period)
     if current.version != version:
@@ -200,7 +196,9 @@ def ledger_update(
 
 
 @transaction.atomic
-def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | None) -> None:
+def ledger_delete(
+    *, kind: str, campaign: Campaign, pk: int, version: int, scope: Org | None
+) -> None:
     """Delete one row if it is still at ``version``."""
     model = ledger_model(kind)
     current = model.objects.select_for_update().filter(pk=pk, campaign=campaign).first()
@@ -208,7 +206,7 @@ def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | No
         raise UserError("该记录已不存在（可能已被其他用户删除）。")
     _check_scope(current.org, scope)
     _check_guards(kind, current, None)
-    if kind == "values":
+    if isinstance(current, ReportedValue):
         _check_value_lock(campaign, current.org, current.period)
     if current.version != version:
         raise UserError(
@@ -229,7 +227,7 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 WHOLE = "全程"
 
 
-def period_end(period: str, *, campaign) -> dt.date:
+def period_end(period: str, *, campaign: Campaign) -> dt.date:
     """The last day of a period ``2021-06``, ``2021Q2`` or ``全程`` (the campaign's end)."""
     text = (period or "").strip()
     if text == WHOLE:
@@ -244,7 +242,7 @@ def period_end(period: str, *, campaign) -> dt.date:
     raise UserError(f"期间“{period}”无效：应为月份（如 2021-06）、季度（如 2021Q2）或“全程”。")
 
 
-def campaign_months(campaign) -> list[str]:
+def campaign_months(campaign: Campaign) -> list[str]:
     """The campaign's reporting months, ``2021-02`` … ``2022-01``."""
     months = []
     year, month = campaign.start_date.year, campaign.start_date.month
@@ -273,7 +271,7 @@ def _parse_decimal(item: str, raw: Any) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]:
+def value_check_errors(campaign: Campaign, values: Mapping[str, Decimal | None]) -> list[str]:
     """The campaign's ``value_checks`` that ``values`` break: numerator above its denominator."""
     errors = []
     for check in campaign.spec.value_checks:
@@ -282,20 +280,16 @@ def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]
             errors.append(f"填写了“{check.numerator}”时必须同时填写“{check.denominator}”。")
         elif num is not None and den is not None and num > den:
             errors.append(
-                f"“{check.numerator}”（{_fmt(num)}）不能大于“{check.denominator}”（{_fmt(den)}）。"
+                f"“{check.numerator}”（{decimal_text(num)}）不能大于“{check.denominator}”（{decimal_text(den)}）。"
             )
     return errors
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
 #: The version a form shows for a unit and period nobody has filled yet.
 UNFILLED_VERSION = 0
 
 
-def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmission:
+def _submission(campaign: Campaign, org: Org, period: str, *, version: int) -> ValueSubmission:
     """The period's submission, locked, if it is still at ``version`` (``UNFILLED_VERSION``
     when the caller saw none); else the save is refused. Of two people filling the same unit
     and period for the first time, the second is refused instead of overwriting the first."""
@@ -314,8 +308,8 @@ def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmis
             sub = ValueSubmission.objects.select_for_update().get(
                 campaign=campaign, org=org, period=period
             )
-    current = sub.version if sub is not None else UNFILLED_VERSION
-    if current != version:
+    if sub is None or sub.version != version:
+        current = sub.version if sub is not None else UNFILLED_VERSION
         raise UserError(
             f"保存失败：{org.name} {period} 的填报数据已被其他用户修改（您看到的是第 {version} 版，"
             f"当前是第 {current} 版）。您的修改未保存，请刷新页面查看最新数据后重新填写。"
@@ -335,13 +329,13 @@ def _version_given(version: Any) -> int:
 @transaction.atomic
 def values_save(
     *,
-    campaign,
+    campaign: Campaign,
     org: Org,
     period: str,
     values: dict[str, Any],
     scope: Org | None,
     version: int,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """Save one unit's values for one period (blank removes an item). Refused when locked,
     when a check fails, or when ``version`` (the submission's as the user saw it, 0 for a
@@ -363,7 +357,7 @@ def values_save(
             campaign=campaign, org=org, period=period
         )
     }
-    merged = {code: rv.value for code, rv in existing.items()}
+    merged: dict[str, Decimal | None] = {code: rv.value for code, rv in existing.items()}
     merged.update(parsed)
     merged = {k: v for k, v in merged.items() if v is not None}
     errors = value_check_errors(campaign, merged)
@@ -404,7 +398,7 @@ def _check_review_scope(org: Org, reviewer_scope: Org | None) -> None:
         raise UserError(f"{org.name} 的填报数据应由上级审核，不能由本级审核。")
 
 
-def _reviewable(campaign, org: Org, period: str, version: Any) -> ValueSubmission:
+def _reviewable(campaign: Campaign, org: Org, period: str, version: Any) -> ValueSubmission:
     """The period's submission, locked; a period nobody has filled cannot be acted on."""
     version = _version_given(version)
     sub = (
@@ -417,26 +411,34 @@ def _reviewable(campaign, org: Org, period: str, version: Any) -> ValueSubmissio
     return sub
 
 
-def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, version: int):
+def _expect_version(sub: ValueSubmission, version: int) -> None:
     if sub.version != version:
         raise UserError(
             f"操作失败：{sub.org.name} {sub.period} 的填报状态已被其他用户改变（当前：{sub.status}），"
             "请刷新页面后再操作。"
         )
-    if sub.status not in statuses:
-        raise UserError(
-            f"{sub.org.name} {sub.period} 的填报数据当前为“{sub.status}”，不能{action}。"
-        )
+
+
+def _person(user: AbstractBaseUser | AnonymousUser | None) -> User | None:
+    """The user to record on a submission (none for the command line or a system user)."""
+    return user if isinstance(user, User) and user.pk else None
 
 
 @transaction.atomic
 def values_submit(
-    *, campaign, org: Org, period: str, scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
-    """草稿/已退回 → 已提交 (then locked for the unit until returned)."""
+    """草稿/已退回 → 已提交, if every value check holds (then locked for the unit)."""
     _check_scope(org, scope)
     sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), "提交", version)
+    _expect_version(sub, version)
+    sub.ensure_can_submit()
     current = dict(
         ReportedValue.objects.filter(campaign=campaign, org=org, period=period).values_list(
             "item", "value"
@@ -447,66 +449,71 @@ def values_submit(
     errors = value_check_errors(campaign, current)
     if errors:
         raise UserError("；".join(errors))
-    sub.status = SubmissionStatus.SUBMITTED
-    sub.submitted_at = timezone.now()
-    sub.submitted_by = user if getattr(user, "pk", None) else None
-    sub.reason = ""
-    sub.version += 1
-    sub.save()
-    _changed("values")
-    return sub
-
-
-def _reviewed(sub: ValueSubmission, *, status: str, user) -> ValueSubmission:
-    """Record a reviewer's decision on a submission (approve, return, un-approve)."""
-    sub.status = status
-    sub.reviewed_at = timezone.now()
-    sub.reviewed_by = user if getattr(user, "pk", None) else None
-    sub.version += 1
-    sub.save()
+    sub.submit(user=_person(user))
     _changed("values")
     return sub
 
 
 @transaction.atomic
 def values_approve(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    reviewer_scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已提交 → 已审核: the values are locked until un-approved."""
-    _check_review_scope(org, reviewer_scope)
-    sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.SUBMITTED,), "审核通过", version)
-    return _reviewed(sub, status=SubmissionStatus.APPROVED, user=user)
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.approve(user=_person(user))
+    _changed("values")
+    return sub
 
 
 @transaction.atomic
 def values_return(
     *,
-    campaign,
+    campaign: Campaign,
     org: Org,
     period: str,
     reason: str,
     reviewer_scope: Org | None,
     version: int,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已提交 → 已退回 with a reason the unit sees; the unit may then edit and resubmit."""
     _check_review_scope(org, reviewer_scope)
-    reason = (reason or "").strip()
-    if not reason:
+    if not (reason or "").strip():
         raise UserError("退回时必须填写退回理由。")
-    sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.SUBMITTED,), "退回", version)
-    sub.reason = reason
-    return _reviewed(sub, status=SubmissionStatus.RETURNED, user=user)
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.send_back(reason=reason or "", user=_person(user))
+    _changed("values")
+    return sub
 
 
 @transaction.atomic
 def values_unapprove(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    reviewer_scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已审核 → 已提交: unlocks the period for review again (the reviewer may then return it)."""
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.unapprove(user=_person(user))
+    _changed("values")
+    return sub
+
+
+def _review_target(
+    campaign: Campaign, org: Org, period: str, reviewer_scope: Org | None, version: int
+) -> ValueSubmission:
+    """The submission a reviewer acts on: in review scope, locked, at the version they saw."""
     _check_review_scope(org, reviewer_scope)
     sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.APPROVED,), "撤销审核", version)
-    return _reviewed(sub, status=SubmissionStatus.SUBMITTED, user=user)
+    _expect_version(sub, version)
+    return sub

@@ -9,11 +9,28 @@ and the report count a 销号 problem as 已整改 without knowing about this ap
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 
 from xunzhi.ledgers.models import Problem, ProblemStatus
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ProblemOwnedQuerySet(SubtreeQuerySet[_M]):
+    """Rows that belong to a unit through their problem."""
+
+    SUBTREE_FIELD = "problem__org"
+
+
+class FileQuerySet(SubtreeQuerySet[_M]):
+    """Attached files belong to a unit through their step's problem."""
+
+    SUBTREE_FIELD = "step__problem__org"
 
 
 class State(models.TextChoices):
@@ -44,6 +61,8 @@ class Rectification(models.Model):
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     return_reason = models.TextField("退回理由", blank=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    objects = ProblemOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "整改情况"
@@ -90,6 +109,8 @@ class ProblemStep(models.Model):
     actor_name = models.CharField("操作人姓名", max_length=100, blank=True)
     at = models.DateTimeField("时间", db_index=True)
 
+    objects = ProblemOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "整改步骤"
         verbose_name_plural = "整改步骤"
@@ -119,6 +140,8 @@ class RectificationFile(models.Model):
     mime = models.CharField("MIME 类型", max_length=100)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
+
+    objects = FileQuerySet.as_manager()
 
     class Meta:
         verbose_name = "整改附件"

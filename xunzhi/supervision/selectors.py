@@ -21,7 +21,8 @@ ATTENTION_LIMIT = 10
 def problems_in(campaign: Any, unit: Org) -> QuerySet[Problem]:
     """The problems of ``unit``'s subtree, with their unit and rectification in the same query."""
     return (
-        Problem.objects.filter(campaign=campaign, org__path__startswith=unit.path)
+        Problem.objects.in_subtree(unit)
+        .filter(campaign=campaign)
         .select_related("org", "rectification", "visit")
         .order_by("deadline", "org__path", "pk")
     )
@@ -66,8 +67,13 @@ def attention(campaign: Any, unit: Org, *, on: dt.date) -> Attention:
     """Overdue problems (deadline before ``on``, not 已整改) and returned rectifications."""
     base = problems_in(campaign, unit)
     returned_q = Q(rectification__state=State.RETURNED)
-    counts = Problem.objects.filter(campaign=campaign, org__path__startswith=unit.path).aggregate(
-        overdue=Count("id", filter=problem_overdue_q(on)), returned=Count("id", filter=returned_q)
+    counts = (
+        Problem.objects.in_subtree(unit)
+        .filter(campaign=campaign)
+        .aggregate(
+            overdue=Count("id", filter=problem_overdue_q(on)),
+            returned=Count("id", filter=returned_q),
+        )
     )
     return Attention(
         overdue=list(base.filter(problem_overdue_q(on))[:ATTENTION_LIMIT]),
@@ -113,7 +119,7 @@ def ledger_rows(campaign: Any, unit: Org, *, on: dt.date) -> list[list[Any]]:
     进展 is the loop's state (with the reason of a return) or the ledger's 整改状态, marked
     超期 when the deadline passed before ``on`` and the problem is not 已整改; 销号日期 is the
     day of 销号 (only the loop closes a problem this way)."""
-    qs = Problem.objects.filter(campaign=campaign, org__path__startswith=unit.path)
+    qs = Problem.objects.in_subtree(unit).filter(campaign=campaign)
     values = qs.order_by("org__path", "deadline", "pk").values_list(
         "description",
         "source",
@@ -142,13 +148,15 @@ def archive_counts(campaign: Any, unit: Org) -> list[tuple[str, int]]:
     """The figures heading a unit's 督导档案, in two queries."""
     from xunzhi.ledgers.models import SupervisionVisit
 
-    visits = SupervisionVisit.objects.filter(campaign=campaign, org__path__startswith=unit.path)
-    found = Problem.objects.filter(
-        campaign=campaign, org__path__startswith=unit.path, visit__isnull=False
-    ).aggregate(
-        n=Count("id"),
-        closed=Count("id", filter=Q(rectification__state=State.CLOSED)),
-        returned=Count("id", filter=Q(rectification__state=State.RETURNED)),
+    visits = SupervisionVisit.objects.in_subtree(unit).filter(campaign=campaign)
+    found = (
+        Problem.objects.in_subtree(unit)
+        .filter(campaign=campaign, visit__isnull=False)
+        .aggregate(
+            n=Count("id"),
+            closed=Count("id", filter=Q(rectification__state=State.CLOSED)),
+            returned=Count("id", filter=Q(rectification__state=State.RETURNED)),
+        )
     )
     return [
         ("督导次数", visits.count()),

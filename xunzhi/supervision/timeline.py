@@ -65,7 +65,7 @@ def _url(name: str) -> Callable[[int], str]:
 @register_timeline_source
 def visits(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
     url = _url("visit")
-    rows = SupervisionVisit.objects.filter(campaign=campaign, org__path__startswith=unit.path)
+    rows = SupervisionVisit.objects.in_subtree(unit).filter(campaign=campaign)
     fields = ("pk", "date", "group_name", "method", "org__name", "feedback", "findings")
     for pk, date, group, method, org, feedback, found in rows.order_by("-date", "-pk").values_list(
         *fields
@@ -76,9 +76,7 @@ def visits(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
 @register_timeline_source
 def findings(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
     url = _url("problem")
-    rows = Problem.objects.filter(
-        campaign=campaign, org__path__startswith=unit.path, visit__isnull=False
-    )
+    rows = Problem.objects.in_subtree(unit).filter(campaign=campaign, visit__isnull=False)
     fields = ("pk", "found_date", "created_at", "description", "org__name", "deadline")
     for pk, found, created, text, org, deadline in rows.order_by("-found_date", "-pk").values_list(
         *fields
@@ -91,9 +89,11 @@ def findings(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
 @register_timeline_source
 def steps(campaign: Any, unit: Org) -> Iterable[TimelineEntry]:
     url = _url("problem")
-    rows = ProblemStep.objects.filter(
-        problem__campaign=campaign, problem__org__path__startswith=unit.path
-    ).exclude(action=Action.FOUND)  # a finding is its own entry
+    rows = (
+        ProblemStep.objects.in_subtree(unit)
+        .filter(problem__campaign=campaign)
+        .exclude(action=Action.FOUND)
+    )  # a finding is its own entry
     fields = ("problem_id", "at", "action", "problem__description", "problem__org__name")
     for pk, at, action, text, org, actor, note in rows.order_by("-at", "-pk").values_list(
         *fields, "actor_name", "text"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from xunzhi.ledgers.models import Problem, ProblemStatus, SupervisionVisit
 from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org
 from xunzhi.supervision import files as attachments
 from xunzhi.supervision import selectors
 from xunzhi.supervision.exports import ledger_file_name, rectification_ledger_xlsx
@@ -44,8 +45,6 @@ from xunzhi.supervision.webglue import (
     redirect_next,
     request_campaign,
     require,
-    scope_orgs,
-    scoped,
     text_param,
     unit_param,
     user_scope,
@@ -66,14 +65,14 @@ def index(request: HttpRequest) -> HttpResponse:
     state = text_param(request.GET, "state")
     rows = selectors.filtered(campaign, unit, state=state, on=on)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    visits = scoped(SupervisionVisit.objects.filter(campaign=campaign), request.user).filter(
-        org__path__startswith=unit.path
+    visits = (
+        SupervisionVisit.objects.filter(campaign=campaign).visible_to(request.user).in_subtree(unit)
     )
     ctx = page_context(
         request,
         nav=NAV,
         unit=unit,
-        units=scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
+        units=Org.objects.visible_to(request.user).filter(depth__lte=scope.depth + 1),
         state=state,
         states=STATES,
         page=page,
@@ -277,9 +276,7 @@ def problem_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def file_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     qs = RectificationFile.objects.select_related("step__problem__org")
-    record: RectificationFile = get_scoped_or_404(
-        qs, request.user, field="step__problem__org", pk=pk
-    )
+    record: RectificationFile = get_scoped_or_404(qs, request.user, pk=pk)
     try:
         path = attachments.absolute(record.path)
     except UserError as exc:
@@ -312,7 +309,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         request,
         nav=NAV,
         unit=unit,
-        units=scope_orgs(request.user).filter(depth__lte=scope.depth + 1),
+        units=Org.objects.visible_to(request.user).filter(depth__lte=scope.depth + 1),
         counts=selectors.archive_counts(campaign, unit),
         attention=selectors.attention(campaign, unit, on=campaign_today(campaign)),
         attention_unit=unit,
