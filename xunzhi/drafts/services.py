@@ -27,7 +27,16 @@ from xunzhi.drafts.models import (
     FigureOverride,
     State,
 )
-from xunzhi.drafts.tokens import BRACKETS, CONTROL, TOKEN, renumber, section_of, snapshot, tokens_in
+from xunzhi.drafts.tokens import (
+    BRACKETS,
+    CONTROL,
+    NUMBERED,
+    TOKEN,
+    renumber,
+    section_of,
+    snapshot,
+    tokens_in,
+)
 from xunzhi.lib.errors import UserError
 
 MAX_TEXT = 5000
@@ -86,12 +95,16 @@ def _editable(draft_id: int) -> Draft:
     return draft
 
 
-def _renumber(draft: Draft) -> None:
-    """Headings and 一是、二是… follow the blocks' order (after an insertion, deletion or move)."""
+def _renumber(draft: Draft) -> int:
+    """Headings and 一是、二是… follow the blocks' order (after an insertion, deletion or move);
+    the number of blocks renumbered."""
     blocks = list(draft.blocks.order_by("position"))
+    changed = 0
     for block, text in zip(blocks, renumber([(b.kind, b.text) for b in blocks]), strict=True):
         if text != block.text:
             DraftBlock.objects.filter(pk=block.pk).update(text=text, version=F("version") + 1)
+            changed += 1
+    return changed
 
 
 def _reposition(draft: Draft, order: list[int]) -> None:
@@ -171,8 +184,9 @@ def block_update(*, block_id: int, text: str, version: int, user: Actor = None) 
     _event(draft, user, Action.EDIT, block=after, before=block.text, after=new)
     for key in dropped:
         _event(draft, user, Action.FIGURE_REMOVED, block=after, note=key)
-    if draft.blocks.exists() and renumber([(after.kind, new)])[0] != new:
-        _renumber(draft)
+    after.renumbered = 0
+    if NUMBERED.match(new) or NUMBERED.match(block.text):
+        after.renumbered = _renumber(draft)
         after.refresh_from_db()
     return after
 

@@ -1,0 +1,27 @@
+"""``{% drafts_panel %}``: the report page's list of drafts and 定稿 (drafts and 定稿 first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from xunzhi.drafts.rights import can_draft, drafts_visible
+from xunzhi.drafts.selectors import drafts_grouped
+
+register = template.Library()
+
+
+@register.inclusion_tag("drafts/_panel.html", takes_context=True)
+def drafts_panel(context: Any) -> dict[str, Any]:
+    user = context["request"].user
+    return {
+        "groups": drafts_grouped(drafts_visible(user)[:60]),
+        "may_draft": can_draft(user),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def may_draft(context: Any) -> bool:
+    return can_draft(context["request"].user)
