@@ -48,7 +48,12 @@ def _editor(draft: Draft, anchor: str = "") -> HttpResponse:
 
 
 def _run(
-    request: HttpRequest, draft: Draft, action: Callable[[], object], *, anchor: str = "", ok: str = ""
+    request: HttpRequest,
+    draft: Draft,
+    action: Callable[[], object],
+    *,
+    anchor: str = "",
+    ok: str = "",
 ) -> HttpResponse:
     """Call a service for a form post; its refusal becomes a message on the editor."""
     try:
