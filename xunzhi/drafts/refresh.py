@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xunzhi.drafts.models import EDITABLE, Action, Draft, DraftBlock
-from xunzhi.drafts.services import Actor, ConflictError, _event, _renumber
+from xunzhi.drafts.services import Actor, ConflictError, _event
 from xunzhi.drafts.tokens import Snapshot, plain, snapshot
 
 
@@ -191,6 +191,5 @@ def draft_refresh(
     )
     changed = "；".join(f"{k} {a}→{b}" for k, _, a, b in plan.figures) or "数据无变化"
     _event(draft, user, Action.REFRESH, note=f"{changed}；处理冲突 {len(plan.conflicts)} 处")
-    _renumber(draft)
     plan.applied = True
     return plan

@@ -30,7 +30,6 @@ from xunzhi.drafts.models import (
 from xunzhi.drafts.tokens import (
     BRACKETS,
     CONTROL,
-    NUMBERED,
     TOKEN,
     renumber,
     section_of,
@@ -184,10 +183,6 @@ def block_update(*, block_id: int, text: str, version: int, user: Actor = None) 
     _event(draft, user, Action.EDIT, block=after, before=block.text, after=new)
     for key in dropped:
         _event(draft, user, Action.FIGURE_REMOVED, block=after, note=key)
-    after.renumbered = 0
-    if NUMBERED.match(new) or NUMBERED.match(block.text):
-        after.renumbered = _renumber(draft)
-        after.refresh_from_db()
     return after
 
 

@@ -154,7 +154,7 @@ def block_save(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
         {r["key"] for r in rows if r["override"]},
         {r["key"]: f"{r['key']} {r['fig'].get('name', '')}" for r in rows},
     )
-    return JsonResponse({"version": block.version, "html": html, "reload": bool(block.renumbered)})
+    return JsonResponse({"version": block.version, "html": html})
 
 
 def _block_of(request: HttpRequest, pk: int) -> Draft:

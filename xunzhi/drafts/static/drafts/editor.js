@@ -59,7 +59,6 @@
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (r) {
       if (r.status === 200) {
-        if (r.data.reload) { window.location.reload(); return; }
         block.setAttribute("data-version", String(r.data.version));
         block.innerHTML = r.data.html;
         block.setAttribute("data-saved", serialise(block));
