@@ -15,6 +15,7 @@ from xunzhi.drafts.models import DraftBlock
 from xunzhi.drafts.output import printed_texts
 from xunzhi.drafts.refresh import draft_refresh, refresh_plan
 from xunzhi.drafts.services import (
+    block_delete,
     block_update,
     draft_create,
     draft_review,
@@ -48,6 +49,8 @@ def test_refresh_recomputes_figures_and_keeps_edits(evaluation, county, people):
             edited[b.pk] = block_update(
                 block_id=b.pk, text="（修改）" + b.text, version=b.version
             ).text
+    gone = draft.blocks.filter(kind="body").order_by("position").last()
+    block_delete(block_id=gone.pk, version=gone.version)
     add_activities(county, 30)
     plan = refresh_plan(draft)
     assert plan.figures, "adding activities changes some figure"
@@ -68,6 +71,8 @@ def test_refresh_recomputes_figures_and_keeps_edits(evaluation, county, people):
         k: draft.figures[k]["text"] for k in fresh.figures
     }
     assert not refresh_plan(draft).figures
+    # the paragraph the user deleted stays deleted
+    assert gone.generated not in [b.generated for b in draft.blocks.all()]
 
 
 def test_conflict_is_settled_side_by_side(evaluation):

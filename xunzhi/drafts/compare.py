@@ -118,6 +118,23 @@ def versions_compare(*, a: Side, b: Side) -> Comparison:
     return Comparison(a=a, b=b, rows=rows, figures=figures)
 
 
+def collapsed(rows: list[Row], *, context: int = 0) -> list[Row]:
+    """The changed rows, each run of unchanged blocks folded into one ``skip`` row."""
+    out: list[Row] = []
+    run: list[Row] = []
+    for row in [*rows, None]:
+        if row is not None and row.op == "equal":
+            run.append(row)
+            continue
+        if run:
+            note = f"（{len(run)} 段相同，已折叠）"
+            out.append(Row("skip", "", [("same", note)], [("same", note)]))
+            run = []
+        if row is not None:
+            out.append(row)
+    return out
+
+
 _REF = re.compile(r"^\s*([DdVv]?)\s*(\d{1,9})\s*$")
 
 

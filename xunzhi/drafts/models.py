@@ -58,6 +58,8 @@ class Draft(models.Model):
     #: value, text and source count as computed when the draft was made or refreshed
     figures = models.JSONField("数据快照", default=dict, blank=True)
     figures_at = models.DateTimeField("数据计算时间")
+    #: generated texts of the paragraphs the authors deleted: 更新数据 does not bring them back
+    removed = models.JSONField("删去的生成段落", default=list, blank=True)
     created_by = models.ForeignKey(
         USER,
         verbose_name="创建人",

@@ -108,7 +108,12 @@ def refresh_plan(draft: Draft, snap: Snapshot | None = None) -> RefreshPlan:
     snap = snap or draft_recompose(draft)
     blocks = list(draft.blocks.order_by("position"))
     plan = RefreshPlan(draft=draft, snap=snap, figures=figure_changes(draft.figures, snap.figures))
-    plan.steps = _steps(blocks, snap.blocks)
+    removed = set(draft.removed)
+    plan.steps = [
+        step
+        for step in _steps(blocks, snap.blocks)
+        if not (step[0] == "add" and snap.blocks[step[2]][1] in removed)
+    ]
     old_printed = {k: f["text"] for k, f in draft.figures.items()}
     new_printed = {k: f["text"] for k, f in snap.figures.items()}
     for _op, block, j in plan.steps:

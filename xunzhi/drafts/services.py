@@ -276,6 +276,8 @@ def block_delete(*, block_id: int, version: int, user: Actor = None) -> None:
         before=block.text,
         note=f"第 {block.position + 1} 段" + (f"，含数据 {'、'.join(figures)}" if figures else ""),
     )
+    if block.generated and block.generated not in draft.removed:
+        Draft.objects.filter(pk=draft.pk).update(removed=[*draft.removed, block.generated])
     block.delete()
     _reposition(draft, list(draft.blocks.order_by("position").values_list("pk", flat=True)))
     _renumber(draft)
@@ -408,6 +410,7 @@ def draft_unlock(*, draft_id: int, user: Actor = None) -> Draft:
         cutoff=final.cutoff,
         figures=final.figures,
         figures_at=final.figures_at,
+        removed=final.removed,
         created_by=user if getattr(user, "pk", None) else None,
     )
     DraftBlock.objects.bulk_create(

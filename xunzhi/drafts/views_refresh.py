@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from xunzhi.drafts.compare import (
     Side,
+    collapsed,
     comparison_docx,
     draft_side,
     parse_ref,
@@ -92,8 +93,20 @@ def compare(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") not in (None, "", "docx"):
         raise Http404("没有这种格式。")
     choices = drafts_visible(request.user).order_by("-pk")[:100]
+    show_all = request.GET.get("all") == "1"
+    rows = (cmp.rows if show_all else collapsed(cmp.rows)) if cmp else []
     return render(
         request,
         "drafts/compare.html",
-        page_context(request, cmp=cmp, error=error, a=a, b=b, choices=choices, nav="reports"),
+        page_context(
+            request,
+            cmp=cmp,
+            rows=rows,
+            show_all=show_all,
+            error=error,
+            a=a,
+            b=b,
+            choices=choices,
+            nav="reports",
+        ),
     )
