@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from xunzhi.drafts.compare import (
     Side,
@@ -33,7 +34,7 @@ def draft_get(pk: int) -> Draft:
     return draft
 
 
-def report_from_draft(options: dict) -> Iterator[str]:
+def report_from_draft(options: dict[str, Any]) -> Iterator[str]:
     """Write draft N (and its check sheet when asked) as the options of ``xunzhi report`` say."""
     draft = draft_get(options["from_draft"])
     output = Path(options["output"]) if options["output"] else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -25,6 +26,9 @@ from django.utils import timezone
 from xunzhi.drafts.models import EDITABLE, Action, Draft, DraftBlock
 from xunzhi.drafts.services import Actor, ConflictError, _event
 from xunzhi.drafts.tokens import Snapshot, plain, snapshot
+
+#: ('keep', block, new index) | ('add', None, new index) | ('drop', block, None)
+Step = tuple[str, DraftBlock | None, int | None]
 
 
 @dataclass
@@ -43,7 +47,7 @@ class RefreshPlan:
     #: (key, name, old text, new text) of every figure whose printed text changed
     figures: list[tuple[str, str, str, str]]
     #: ('keep', block, new index) | ('add', None, new index) | ('drop', block, None)
-    steps: list[tuple[str, DraftBlock | None, int | None]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     applied: bool = False
 
@@ -66,7 +70,9 @@ def draft_recompose(draft: Draft) -> Snapshot:
     return snapshot(composed.document, composed.figures)
 
 
-def figure_changes(old: dict, new: dict) -> list[tuple[str, str, str, str]]:
+def figure_changes(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, str, str]]:
     out = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key, {}), new.get(key, {})
@@ -76,7 +82,7 @@ def figure_changes(old: dict, new: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _steps(blocks: list[DraftBlock], new: list[tuple[str, str]]) -> list[tuple]:
+def _steps(blocks: list[DraftBlock], new: list[tuple[str, str]]) -> list[Step]:
     generated = [b for b in blocks if b.generated]
     followers: dict[int | None, list[DraftBlock]] = {}
     anchor: int | None = None
@@ -85,7 +91,7 @@ def _steps(blocks: list[DraftBlock], new: list[tuple[str, str]]) -> list[tuple]:
             anchor = b.pk
         else:
             followers.setdefault(anchor, []).append(b)
-    steps: list[tuple] = [("keep", b, None) for b in followers.get(None, [])]
+    steps: list[Step] = [("keep", b, None) for b in followers.get(None, [])]
 
     def old(b: DraftBlock, op: str, j: int | None) -> None:
         steps.append((op, b, j))
@@ -112,7 +118,7 @@ def refresh_plan(draft: Draft, snap: Snapshot | None = None) -> RefreshPlan:
     plan.steps = [
         step
         for step in _steps(blocks, snap.blocks)
-        if not (step[0] == "add" and snap.blocks[step[2]][1] in removed)
+        if not (step[0] == "add" and step[2] is not None and snap.blocks[step[2]][1] in removed)
     ]
     old_printed = {k: f["text"] for k, f in draft.figures.items()}
     new_printed = {k: f["text"] for k, f in snap.figures.items()}

@@ -52,4 +52,5 @@ def drafts_visible(user: Any) -> QuerySet[Draft]:
 
 
 def draft_or_404(user: Any, pk: int) -> Draft:
-    return get_scoped_or_404(drafts_visible(user), user, field="unit", pk=pk)
+    draft: Draft = get_scoped_or_404(drafts_visible(user), user, field="unit", pk=pk)
+    return draft

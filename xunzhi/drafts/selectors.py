@@ -9,7 +9,7 @@ from html import escape
 from itertools import groupby
 from typing import Any
 
-from xunzhi.drafts.models import Draft, DraftBlock, State
+from xunzhi.drafts.models import Draft, DraftBlock, DraftComment, State
 from xunzhi.drafts.output import printed_texts
 from xunzhi.drafts.tokens import TOKEN, section_of
 from xunzhi.drafts.webglue import data_stamp, figure_cache
@@ -41,7 +41,7 @@ class EditorBlock:
     html: str
     movable_up: bool = False
     movable_down: bool = False
-    comments: list = field(default_factory=list)
+    comments: list[DraftComment] = field(default_factory=list)
 
 
 def editor_blocks(draft: Draft) -> list[EditorBlock]:
@@ -51,9 +51,10 @@ def editor_blocks(draft: Draft) -> list[EditorBlock]:
     overridden = {o.key for o in overrides}
     blocks = list(draft.blocks.order_by("position"))
     sections = section_of([b.kind for b in blocks])
-    comments: dict[int, list] = {}
+    comments: dict[int, list[DraftComment]] = {}
     for c in draft.comments.select_related("author").filter(block__isnull=False):
-        comments.setdefault(c.block_id, []).append(c)
+        if c.block_id is not None:
+            comments.setdefault(c.block_id, []).append(c)
     out = []
     for i, b in enumerate(blocks):
         item = EditorBlock(
@@ -91,8 +92,8 @@ def draft_figure_changes(draft: Draft) -> list[tuple[str, str, str, str]]:
     from xunzhi.drafts.refresh import draft_recompose, figure_changes
 
     key = f"xz:draftfigs:{draft.pk}:{draft.figures_at.timestamp()}:{data_stamp()}"
-    cache = figure_cache()
-    changes = cache.get(key)
+    cache = figure_cache()  # type: ignore[no-untyped-call]
+    changes: list[tuple[str, str, str, str]] | None = cache.get(key)
     if changes is None:
         try:
             changes = figure_changes(draft.figures, draft_recompose(draft).figures)
@@ -104,6 +105,6 @@ def draft_figure_changes(draft: Draft) -> list[tuple[str, str, str, str]]:
 
 def drafts_grouped(qs: Iterable[Draft]) -> list[tuple[tuple[str, Any], list[Draft]]]:
     """Drafts by unit and cut-off; within a group the open drafts first, then 定稿, newest first."""
-    order = {State.REVIEW: 0, State.RETURNED: 1, State.DRAFT: 2, State.FINAL: 3}
+    order: dict[str, int] = {State.REVIEW: 0, State.RETURNED: 1, State.DRAFT: 2, State.FINAL: 3}
     rows = sorted(qs, key=lambda d: (d.unit.path, d.cutoff, order[d.state], -d.pk))
     return [(k, list(g)) for k, g in groupby(rows, key=lambda d: (d.unit.name, d.cutoff))]

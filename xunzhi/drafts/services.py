@@ -314,7 +314,7 @@ def block_move(*, block_id: int, direction: str, user: Actor = None) -> DraftBlo
 # --- review -------------------------------------------------------------------------------------
 
 
-def _transition(draft: Draft, *, version: int, states: tuple, **fields: Any) -> None:
+def _transition(draft: Draft, *, version: int, states: tuple[str, ...], **fields: Any) -> None:
     """Change the draft's state if it is still at ``version`` and in one of ``states``."""
     if draft.state not in states or draft.version != version:
         raise ConflictError(

@@ -36,13 +36,13 @@ class Snapshot:
     """Blocks of a composed document in token form, and the figures they print."""
 
     blocks: list[tuple[str, str]]  # (kind, text with tokens)
-    figures: dict[str, dict]  # key → code, name, definition, value, text, sources
+    figures: dict[str, dict[str, Any]]  # key → code, name, definition, value, text, sources
 
 
 def snapshot(document: ReportDocument, figures: Any) -> Snapshot:
     """The composed document as (kind, tokenised text) pairs, with the figure snapshot."""
     texts: dict[str, list[str]] = {}
-    table: dict[str, dict] = {}
+    table: dict[str, dict[str, Any]] = {}
     blocks: list[tuple[str, str]] = []
     for block in document.blocks:
         parts: list[str] = []
@@ -91,7 +91,7 @@ def plain(text: str, printed: dict[str, str]) -> str:
 
 
 def document_of(
-    title: str, blocks: list[tuple[str, str]], printed: dict[str, str], meta: dict
+    title: str, blocks: list[tuple[str, str]], printed: dict[str, str], meta: dict[str, str]
 ) -> ReportDocument:
     return ReportDocument(
         title=title,

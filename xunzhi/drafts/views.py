@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -114,7 +115,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _json_body(request: HttpRequest) -> dict:
+def _json_body(request: HttpRequest) -> dict[str, Any]:
     if len(request.body) > MAX_JSON:
         raise UserError("提交的内容太长。")
     try:
@@ -143,7 +144,8 @@ def block_save(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
             block_id=block_pk, text=text, version=version, user=request.user
         )
     except services.ConflictError as exc:
-        return JsonResponse({"error": str(exc)}, status=409)
+        current = draft.blocks.filter(pk=block_pk).values_list("version", flat=True).first()
+        return JsonResponse({"error": str(exc), "version": current}, status=409)
     except UserError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     draft.refresh_from_db()
