@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/unlock/", views.unlock, name="unlock"),
     path("<int:pk>/refresh/", views_refresh.refresh, name="refresh"),
+    path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/download/<str:fmt>/", views.download, name="download"),
 ]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -105,7 +106,10 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
             figures=figure_rows(draft),
             changes=draft_figure_changes(draft) if may_edit else [],
             comments=draft.comments.select_related("author", "block").order_by("-created_at"),
-            events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:200],
+            events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:20],
+            base=reverse("drafts:editor", args=[draft.pk]),
+            # one plain string for the page's hundred forms ({% csrf_token %} is a lazy object)
+            csrf=get_token(request),
             may_edit=may_edit,
             may_review=draft.state == State.REVIEW and can_approve(request.user),
             may_unlock=draft.state == State.FINAL and can_draft(request.user),
@@ -289,6 +293,20 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
         draft,
         lambda: services.draft_unlock(draft_id=draft.pk, user=request.user),
         ok="已解锁为新草稿；原定稿保持不变。",
+    )
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft's whole history (the latest 2 000 entries)."""
+    draft = draft_or_404(request.user, pk)
+    events = draft.events.select_related("actor").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "drafts/history.html",
+        page_context(
+            request, draft=draft, events=events[:2000], total=events.count(), nav="reports"
+        ),
     )
 
 
