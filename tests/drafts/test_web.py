@@ -7,9 +7,11 @@ import json
 
 import docx
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from xunzhi.drafts.models import Draft, State
+from xunzhi.audit.models import AuditEntry
+from xunzhi.drafts.models import Draft, DraftBlock, State
 from xunzhi.drafts.tokens import TOKEN
 from xunzhi.reports.services import report_generate
 
@@ -64,6 +66,14 @@ def test_editor_save_and_conflict(clients, draft):
     assert bad.status_code == 400
     block.refresh_from_db()
     assert block.text.startswith("我县") and "又改" not in block.text
+    # in the audit log, with who and through which interface
+    entry = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(DraftBlock), object_pk=str(block.pk)
+    ).latest("timestamp")
+    assert (entry.actor_name, entry.via) == ("inspector", "web")
+    assert "我县" in str(entry.changes)
+    history = clients["inspector"].get(reverse("drafts:history", args=[draft.pk])).content.decode()
+    assert "修改段落" in history and "我县" in history
 
 
 def test_rights(clients, draft):
