@@ -183,7 +183,10 @@ def test_draft_review_sign_off_refresh_compare(
             title=f"补录研讨{i}",
             participants=10,
         )
-    page.reload()
+    editor = page.url
+    page.get_by_role("link", name="评估报告").click()  # the report page flags it too
+    assert "→" in page.inner_text(".xz-draft-changed")
+    page.goto(editor)
     assert "→" in page.inner_text("#xz-changes")
     page.click("#xz-refresh")
     for radio in page.locator("input[type=radio][value=mine]").all():

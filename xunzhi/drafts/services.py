@@ -163,10 +163,13 @@ def _checked_text(old: str, new: str, *, allow_figures: bool = True) -> tuple[st
 
 
 @transaction.atomic
-def block_update(*, block_id: int, text: str, version: int, user: Actor = None) -> DraftBlock:
-    """Save one block's text if nobody changed it since ``version``."""
-    block = DraftBlock.objects.select_related("draft").filter(pk=block_id).first()
-    if block is None:
+def block_update(
+    *, block_id: int, text: str, version: int, user: Actor = None, draft_id: int | None = None
+) -> DraftBlock:
+    """Save one block's text if nobody changed it since ``version`` (``draft_id``: the block
+    must belong to that draft)."""
+    block = DraftBlock.objects.filter(pk=block_id).first()
+    if block is None or (draft_id is not None and block.draft_id != draft_id):
         raise UserError("该段落已被删除，请刷新页面。")
     draft = _editable(block.draft_id)
     new, dropped = _checked_text(block.text, text)
@@ -178,7 +181,8 @@ def block_update(*, block_id: int, text: str, version: int, user: Actor = None) 
             f"{DraftBlock.objects.get(pk=block.pk).version} 版）。您的修改未保存，"
             "请复制您的文字，刷新页面后重新修改。"
         )
-    after = DraftBlock.objects.get(pk=block.pk)
+    after = copy.copy(block)
+    after.text, after.version = new, version + 1
     audit_log_update(before=block, after=after)
     _event(draft, user, Action.EDIT, block=after, before=block.text, after=new)
     for key in dropped:

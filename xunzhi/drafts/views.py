@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xunzhi.drafts import services
+from xunzhi.drafts.editor_html import blocks_html
 from xunzhi.drafts.models import Draft, State
-from xunzhi.drafts.output import FORMATS, draft_file, file_name
+from xunzhi.drafts.output import FORMATS, draft_file, file_name, printed_texts
 from xunzhi.drafts.rights import (
     can_approve,
     can_draft,
@@ -26,7 +27,12 @@ from xunzhi.drafts.rights import (
     require_approve,
     require_draft,
 )
-from xunzhi.drafts.selectors import block_html, draft_figure_changes, editor_blocks, figure_rows
+from xunzhi.drafts.selectors import (
+    block_html,
+    draft_figure_changes,
+    editor_blocks,
+    figure_rows,
+)
 from xunzhi.drafts.webglue import (
     download_response,
     get_scoped_or_404,
@@ -96,22 +102,31 @@ def draft_new(request: HttpRequest) -> HttpResponse:
 def editor(request: HttpRequest, pk: int) -> HttpResponse:
     draft = draft_or_404(request.user, pk)
     may_edit = draft.editable and can_draft(request.user)
+    may_review = draft.state == State.REVIEW and can_approve(request.user)
+    base = reverse("drafts:editor", args=[draft.pk])
+    # one plain string for the page's hundred forms ({% csrf_token %} is a lazy object)
+    csrf = get_token(request)
     return render(
         request,
         "drafts/editor.html",
         page_context(
             request,
             draft=draft,
-            blocks=editor_blocks(draft),
+            blocks_html=blocks_html(
+                editor_blocks(draft),
+                base=base,
+                csrf=csrf,
+                may_edit=may_edit,
+                may_review=may_review,
+            ),
             figures=figure_rows(draft),
             changes=draft_figure_changes(draft) if may_edit else [],
             comments=draft.comments.select_related("author", "block").order_by("-created_at"),
             events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:20],
-            base=reverse("drafts:editor", args=[draft.pk]),
-            # one plain string for the page's hundred forms ({% csrf_token %} is a lazy object)
-            csrf=get_token(request),
+            base=base,
+            csrf=csrf,
             may_edit=may_edit,
-            may_review=draft.state == State.REVIEW and can_approve(request.user),
+            may_review=may_review,
             may_unlock=draft.state == State.FINAL and can_draft(request.user),
             children=draft.children.all(),
             nav="reports",
@@ -142,23 +157,20 @@ def block_save(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
         version, text = data.get("version"), data.get("text")
         if not isinstance(version, int) or not isinstance(text, str):
             raise UserError("缺少段落的文字或版本号，请刷新页面后重试。")
-        if not draft.blocks.filter(pk=block_pk).exists():
-            raise UserError("该段落已被删除，请刷新页面。")
         block = services.block_update(
-            block_id=block_pk, text=text, version=version, user=request.user
+            block_id=block_pk, text=text, version=version, user=request.user, draft_id=draft.pk
         )
     except services.ConflictError as exc:
         current = draft.blocks.filter(pk=block_pk).values_list("version", flat=True).first()
         return JsonResponse({"error": str(exc), "version": current}, status=409)
     except UserError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    draft.refresh_from_db()
-    rows = figure_rows(draft)
+    overrides = list(draft.overrides.all())
     html = block_html(
         block.text,
-        {r["key"]: (r["override"].value if r["override"] else r["fig"]["text"]) for r in rows},
-        {r["key"] for r in rows if r["override"]},
-        {r["key"]: f"{r['key']} {r['fig'].get('name', '')}" for r in rows},
+        printed_texts(draft, overrides),
+        {o.key for o in overrides},
+        {k: f"{k} {f.get('name', '')}" for k, f in draft.figures.items()},
     )
     return JsonResponse({"version": block.version, "html": html})
 
