@@ -47,6 +47,7 @@ def browser():
 @pytest.fixture
 def login(browser, live_server, people):
     contexts = []
+    violations: list[str] = []
 
     def make(username: str):
         context = browser.new_context(
@@ -55,6 +56,12 @@ def login(browser, live_server, people):
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
+        page.on(
+            "console",
+            lambda msg: (
+                violations.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
+        )
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
@@ -65,6 +72,7 @@ def login(browser, live_server, people):
     yield make
     for context in contexts:
         context.close()
+    assert not violations, violations  # the editor runs under the strict policy
 
 
 def shot(page, tmp_path: Path, name: str) -> None:

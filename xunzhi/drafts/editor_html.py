@@ -6,6 +6,7 @@ times slower than string building. Every text is escaped here; the figure marks 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -104,5 +105,57 @@ def blocks_html(
             f'data-block="{b.pk}" data-version="{b.version}" data-url="{url}"{editable}>'
             f'{item.html}</div><div class="xz-status small" aria-live="polite"></div>'
             f"{comments}{tools}</div>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every text above is escaped
+
+
+def _figure_form(r: dict[str, Any], base: str, csrf: str) -> str:
+    o = r["override"]
+    seen = escape(o.value if o else r["fig"]["text"])
+    withdraw = ' <span class="text-muted">修订值留空保存即撤销修订。</span>' if o else ""
+    return _form(
+        f"{base}figures/{escape(r['key'])}/",
+        csrf,
+        f'<input type="hidden" name="seen" value="{seen}"><div class="row g-1">'
+        '<div class="col-4"><input name="value" class="form-control form-control-sm" '
+        'placeholder="修订值" maxlength="50" aria-label="修订值"></div>'
+        '<div class="col-8"><input name="reason" class="form-control form-control-sm" '
+        'placeholder="修订理由，如：含未入台账的县直单位活动" maxlength="200" aria-label="修订理由">'
+        '</div></div><button class="btn btn-sm btn-outline-danger mt-1" type="submit">保存修订</button>'
+        + withdraw,
+        "xz-override mt-1",
+    )
+
+
+def figures_html(rows: list[dict[str, Any]], *, base: str, csrf: str, may_edit: bool) -> SafeString:
+    """The side panel's figures: value, definition, any override with its reason, the form."""
+    csrf = escape(csrf)
+    out = []
+    for r in rows:
+        fig, o = r["fig"], r["override"]
+        shown = (
+            f'<s>{escape(fig["text"])}</s> <strong class="text-danger">{escape(o.value)}</strong>'
+            if o
+            else escape(fig["text"])
+        )
+        gone = "" if r["used"] else ' <span class="text-muted">（所在句子已删去）</span>'
+        detail = (
+            f'<div class="text-muted">{escape(fig.get("definition", ""))}；计算值 '
+            f"{escape(str(fig.get('value') or '无'))}，来源记录 {fig.get('sources', 0)} 条。</div>"
+        )
+        if o:
+            who = o.created_by.get_username() if o.created_by else ""
+            detail += (
+                f"<div>人工修订：{escape(o.computed)} → {escape(o.value)}，理由：{escape(o.reason)}"
+                f"（{escape(who)}，{timezone.localtime(o.created_at):%Y-%m-%d %H:%M}）</div>"
+            )
+        if may_edit:
+            detail += _figure_form(r, base, csrf)
+        key = escape(r["key"])
+        out.append(
+            f'<details class="xz-figure-row" id="fig-{key}"{" open" if o else ""}><summary>'
+            f'<span class="font-monospace">{key}</span> <span class="xz-fig-name">'
+            f"{escape(fig.get('name', ''))}</span>：{shown}{gone}</summary>"
+            f'<div class="ps-2">{detail}</div></details>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every text above is escaped

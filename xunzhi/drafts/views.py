@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xunzhi.drafts import services
-from xunzhi.drafts.editor_html import blocks_html
+from xunzhi.drafts.editor_html import blocks_html, figures_html
 from xunzhi.drafts.models import Draft, State
 from xunzhi.drafts.output import FORMATS, draft_file, file_name, printed_texts
 from xunzhi.drafts.rights import (
@@ -106,6 +106,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     base = reverse("drafts:editor", args=[draft.pk])
     # one plain string for the page's hundred forms ({% csrf_token %} is a lazy object)
     csrf = get_token(request)
+    figures = figure_rows(draft)
     return render(
         request,
         "drafts/editor.html",
@@ -119,7 +120,8 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
                 may_edit=may_edit,
                 may_review=may_review,
             ),
-            figures=figure_rows(draft),
+            figures_html=figures_html(figures, base=base, csrf=csrf, may_edit=may_edit),
+            figures=figures,
             changes=draft_figure_changes(draft) if may_edit else [],
             comments=draft.comments.select_related("author", "block").order_by("-created_at"),
             events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:20],
