@@ -117,8 +117,6 @@ NUMERAL = "[一二三四五六七八九十]{1,3}"
 HEADING1 = re.compile(rf"^{NUMERAL}、")
 HEADING2 = re.compile(rf"^（{NUMERAL}）")
 ENUMERATION = re.compile(rf"^{NUMERAL}是")
-#: text that takes part in the numbering
-NUMBERED = re.compile(rf"^(?:{NUMERAL}、|（{NUMERAL}）|{NUMERAL}是)")
 
 
 def renumber(blocks: list[tuple[str, str]]) -> list[str]:
