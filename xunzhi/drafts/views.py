@@ -124,7 +124,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
             figures=figures,
             changes=draft_figure_changes(draft) if may_edit else [],
             comments=draft.comments.select_related("author", "block").order_by("-created_at"),
-            events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:20],
+            events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:10],
             base=base,
             csrf=csrf,
             may_edit=may_edit,
