@@ -62,7 +62,7 @@ def main() -> None:
             for table in ("ledgers_activity", "ledgers_project", "ledgers_problem"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     campaign, unit = campaign_get(), org_root()
-    activities = Activity.objects.filter(org__path__startswith=unit.path).count()
+    activities = Activity.objects.in_subtree(unit).count()
     evaluation = evaluation_for(campaign=campaign, unit=unit, group_number="第三")
     blocks = [b.text for b in report_compose(evaluation=evaluation).document.blocks]
     out = Path(tempfile.mkdtemp(prefix="xunzhi-bench-"))

@@ -27,7 +27,7 @@ SETUP = """
 from xunzhi.campaigns.services import campaign_load_builtin
 from tests.factories import build_small_county
 from xunzhi.web.models import Role
-from xunzhi.web.services import user_save
+from xunzhi.organisations.services import user_save
 campaign = campaign_load_builtin()[0]
 county = build_small_county(campaign)
 user_save(username="office", role=Role.OFFICE, scope=county.county, password="{pw}")

@@ -21,7 +21,7 @@ from xunzhi.audit.models import AuditEntry, Event
 from xunzhi.backups.services import backup_create, backup_restore
 from xunzhi.ledgers.models import Activity, Problem
 from xunzhi.lib.errors import UserError
-from xunzhi.web.services import user_save
+from xunzhi.organisations.services import user_save
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

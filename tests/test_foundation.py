@@ -242,7 +242,7 @@ class TestOrganisationTree:
 
     def test_whole_county_subtree(self, county):
         assert org_subtree(county.county).count() == len(county.all_orgs())
-        assert Org.objects.filter(path__startswith=county.county.path).count() == 10
+        assert Org.objects.in_subtree(county.county).count() == 10
 
     def test_org_find_by_code_name_and_ambiguity(self, county):
         assert org_find("T11") == county.townships[0]

@@ -45,7 +45,7 @@ class TestDemoCounty:
         # treebeard's own check: no orphans, wrong depths or child counts.
         problems = Org.objects.find_problems()
         assert all(len(group) == 0 for group in problems), problems
-        assert Org.objects.filter(path__startswith=root.path).count() == demo_county.counts["orgs"]
+        assert Org.objects.in_subtree(root).count() == demo_county.counts["orgs"]
 
     def test_leading_body_and_principal(self, demo_county, db):
         leading = Org.objects.get(is_leading_body=True)

@@ -87,7 +87,7 @@ def test_a_threshold_of_zero_is_not_prorated_up(healthy):
 
 def test_features_fire_when_a_unit_has_few_tagged_activities(healthy):
     east = healthy.townships[0]
-    Activity.objects.filter(org__path__startswith=east.path).update(tags="")
+    Activity.objects.in_subtree(east).update(tags="")
     rule = results(healthy)["特色不浓"]
     assert rule.fired and rule.units_short == 1
     assert rule.short_units[0].code == east.code
@@ -153,7 +153,7 @@ def test_a_township_report_measures_its_branches_never_itself(healthy):
     'sub'), never the township itself as one of '部分单位'."""
     east = healthy.townships[0]
     ReportedValue.objects.filter(org=east, period_end=LAST_PERIOD_END).delete()
-    Activity.objects.filter(org__path__startswith=east.path).update(tags="")
+    Activity.objects.in_subtree(east).update(tags="")
     got = results(healthy, unit=east)
     assert got["填报不及时"].units_total == 0 and not got["填报不及时"].fired
     features = got["特色不浓"]

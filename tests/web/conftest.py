@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from xunzhi.ledgers.models import Activity, Problem, Project, Resource
+from xunzhi.organisations.services import user_save
 from xunzhi.web.models import Role
-from xunzhi.web.services import user_save
 
 PASSWORD = "xunzhi-test-pw"
 

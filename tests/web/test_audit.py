@@ -105,18 +105,21 @@ def test_refused_edit_leaves_no_entry(clients, records):
 
 def test_values_and_their_approval(clients, county):
     town = county.townships[0]
-    url = reverse("values_form", args=[town.code, "2021-06"])
-    clients["clerk"].post(url, {"action": "save", "version": 0, "v_专班抽调人数": "5"})
+
+    def url(action):
+        return reverse(f"values_{action}", args=[town.code, "2021-06"])
+
+    clients["clerk"].post(url("save"), {"version": 0, "v_专班抽调人数": "5"})
     first = ValueSubmission.objects.get(org=town, period="2021-06").version
-    clients["clerk"].post(url, {"action": "save", "version": first, "v_专班抽调人数": "7"})
+    clients["clerk"].post(url("save"), {"version": first, "v_专班抽调人数": "7"})
     value = ReportedValue.objects.get(org=town, item="专班抽调人数")
     history = _entries("reportedvalue", object_pk=str(value.pk))
     assert [e.action for e in history] == [AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE]
     assert _changes(history[1])["数值"] == ("5.00", "7.00")
     sub = ValueSubmission.objects.get(org=town, period="2021-06")
-    clients["clerk"].post(url, {"action": "submit", "version": sub.version})
+    clients["clerk"].post(url("submit"), {"version": sub.version})
     sub.refresh_from_db()
-    clients["office"].post(url, {"action": "approve", "version": sub.version})
+    clients["office"].post(url("approve"), {"version": sub.version})
     statuses = [
         _changes(e).get("状态")
         for e in _entries("valuesubmission", action=AuditEntry.Action.UPDATE)
@@ -281,7 +284,7 @@ def test_county_reader_sees_everything(clients, log):
 
 
 def test_township_office_sees_only_its_township(county, log):
-    from xunzhi.web.services import user_save
+    from xunzhi.organisations.services import user_save
 
     east = county.townships[0]
     user = user_save(username="eastoffice", role="office", scope=east, password=PASSWORD)

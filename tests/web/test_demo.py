@@ -51,9 +51,9 @@ def test_dashboard_on_the_demo_county(demo_county, settings, tmp_path):
 
     campaign = campaign_get()
     until = campaign_today(campaign)
-    n = Activity.objects.filter(org__path__startswith=root.path, date__lte=until).count()
+    n = Activity.objects.in_subtree(root).filter(date__lte=until).count()
     assert f"{n:,}" in body
-    overdue = Problem.objects.filter(org__path__startswith=root.path).aggregate(
+    overdue = Problem.objects.in_subtree(root).aggregate(
         n=Count("id", filter=Q(deadline__lt=until) & ~Q(status="已整改"))
     )["n"]
     assert f"{overdue:,} 个" in body
@@ -61,7 +61,7 @@ def test_dashboard_on_the_demo_county(demo_county, settings, tmp_path):
     clerk = Client()
     _sign_in(clerk, "clerk")
     town = Profile.objects.get(user__username="clerk").scope
-    n_town = Activity.objects.filter(org__path__startswith=town.path, date__lte=until).count()
+    n_town = Activity.objects.in_subtree(town).filter(date__lte=until).count()
     assert f"{n_town:,}" in clerk.get(reverse("dashboard")).content.decode()
     # a filtered list
     response = client.get(

@@ -49,7 +49,7 @@ def test_chart_stylesheet_is_generated_from_the_chart_style():
 
 def test_report_stylesheet_is_the_renderers(client):
     from xunzhi.reports.render.html import REPORT_CSS
-    from xunzhi.web.views_jobs import _report_css_version
+    from xunzhi.web.views.reports import _report_css_version
 
     response = client.get(reverse("report_css"), {"v": _report_css_version()})
     assert response.content.decode() == REPORT_CSS

@@ -107,7 +107,7 @@ def test_the_office_unlocks_an_account(people, clients, client):
 
 def test_unlock_outside_scope_is_refused(people, county, client):
     from tests.web.conftest import login
-    from xunzhi.web.services import user_save
+    from xunzhi.organisations.services import user_save
 
     west_office = user_save(
         username="westoffice", role="office", scope=county.townships[1], password=PASSWORD

@@ -7,8 +7,8 @@ import pytest
 from tests.web.conftest import login
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.services import org_update, user_save
 from xunzhi.web.models import Role
-from xunzhi.web.services import org_update, user_save
 
 PASSWORD = "xunzhi-test-pw"
 

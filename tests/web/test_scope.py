@@ -165,7 +165,7 @@ def test_manage_pages_are_office_only(clients, role):
 
 def test_user_scope_cannot_be_widened_by_crafted_post(clients, people, county):
     # an office user scoped to the east township cannot create a county-wide user
-    from xunzhi.web.services import user_save
+    from xunzhi.organisations.services import user_save
 
     user_save(
         username="eastoffice", role="office", scope=county.townships[0], password="pw-East-12345"

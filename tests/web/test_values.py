@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 PERIOD = "2021-06"
 
 
-def _url(org):
-    return reverse("values_form", args=[org.code, PERIOD])
+def _url(org, action=None):
+    name = f"values_{action}" if action else "values_form"
+    return reverse(name, args=[org.code, PERIOD])
 
 
 def _sub(org):
@@ -33,9 +34,8 @@ def _sub(org):
 def test_numerator_above_denominator_is_refused(clients, county):
     town = county.townships[0]
     response = clients["clerk"].post(
-        _url(town),
+        _url(town, "save"),
         {
-            "action": "save",
             "v_网上可办事项数": "120",
             "v_依申请政务服务事项数": "100",
             "version": 0,
@@ -51,8 +51,8 @@ def test_the_whole_workflow(clients, county):
     town = county.townships[0]
     clerk, inspector = clients["clerk"], clients["inspector"]
     r = clerk.post(
-        _url(town),
-        {"action": "save", "v_网上可办事项数": "90", "v_依申请政务服务事项数": "100", "version": 0},
+        _url(town, "save"),
+        {"v_网上可办事项数": "90", "v_依申请政务服务事项数": "100", "version": 0},
     )
     assert r.status_code == 302
     values = dict(
@@ -65,40 +65,33 @@ def test_the_whole_workflow(clients, county):
     )
     # the clerk cannot approve (no review right)
     sub = _sub(town)
-    assert clerk.post(_url(town), {"action": "approve", "version": sub.version}).status_code == 403
-    r = clerk.post(_url(town), {"action": "submit", "version": sub.version})
+    assert clerk.post(_url(town, "approve"), {"version": sub.version}).status_code == 403
+    r = clerk.post(_url(town, "submit"), {"version": sub.version})
     assert r.status_code == 302 and _sub(town).status == SubmissionStatus.SUBMITTED
     # submitted: locked for the clerk
-    r = clerk.post(
-        _url(town), {"action": "save", "v_网上可办事项数": "95", "version": _sub(town).version}
-    )
+    r = clerk.post(_url(town, "save"), {"v_网上可办事项数": "95", "version": _sub(town).version})
     assert "已锁定" in r.content.decode()
     # the guidance group returns it with a reason (a reason is required)
     sub = _sub(town)
-    r = inspector.post(_url(town), {"action": "return", "reason": "", "version": sub.version})
+    r = inspector.post(_url(town, "return"), {"reason": "", "version": sub.version})
     assert "必须填写退回理由" in r.content.decode()
-    r = inspector.post(
-        _url(town), {"action": "return", "reason": "数字有误", "version": sub.version}
-    )
+    r = inspector.post(_url(town, "return"), {"reason": "数字有误", "version": sub.version})
     assert _sub(town).status == SubmissionStatus.RETURNED and _sub(town).reason == "数字有误"
     assert "数字有误" in clerk.get(_url(town)).content.decode()
     # the clerk corrects and resubmits; the inspector approves
     clerk.post(
-        _url(town),
+        _url(town, "save"),
         {
-            "action": "save",
             "v_网上可办事项数": "95",
             "v_依申请政务服务事项数": "100",
             "version": _sub(town).version,
         },
     )
-    clerk.post(_url(town), {"action": "submit", "version": _sub(town).version})
-    inspector.post(_url(town), {"action": "approve", "version": _sub(town).version})
+    clerk.post(_url(town, "submit"), {"version": _sub(town).version})
+    inspector.post(_url(town, "approve"), {"version": _sub(town).version})
     assert _sub(town).status == SubmissionStatus.APPROVED
     # approved: locked, through the form and through the generic ledger service alike
-    r = clerk.post(
-        _url(town), {"action": "save", "v_网上可办事项数": "99", "version": _sub(town).version}
-    )
+    r = clerk.post(_url(town, "save"), {"v_网上可办事项数": "99", "version": _sub(town).version})
     assert "已锁定" in r.content.decode()
     row = ReportedValue.objects.get(org=town, item="网上可办事项数")
     with pytest.raises(UserError, match="已锁定"):
@@ -112,7 +105,7 @@ def test_the_whole_workflow(clients, county):
         )
     assert ReportedValue.objects.get(pk=row.pk).value == Decimal("95")
     # un-approve unlocks it for review again
-    inspector.post(_url(town), {"action": "unapprove", "version": _sub(town).version})
+    inspector.post(_url(town, "unapprove"), {"version": _sub(town).version})
     assert _sub(town).status == SubmissionStatus.SUBMITTED
 
 
@@ -209,9 +202,9 @@ def test_two_first_fills_do_not_lose_the_first(clients, county):
     first, second = clients["clerk"], clients["office"]
     for client in (first, second):
         assert 'name="version" value="0"' in client.get(_url(town)).content.decode()
-    r = first.post(_url(town), {"action": "save", "v_专班抽调人数": "3", "version": "0"})
+    r = first.post(_url(town, "save"), {"v_专班抽调人数": "3", "version": "0"})
     assert r.status_code == 302
-    r = second.post(_url(town), {"action": "save", "v_专班抽调人数": "7", "version": "0"})
+    r = second.post(_url(town, "save"), {"v_专班抽调人数": "7", "version": "0"})
     assert "已被其他用户修改" in r.content.decode()
     assert ReportedValue.objects.get(org=town, item="专班抽调人数").value == Decimal("3")
 
@@ -219,10 +212,10 @@ def test_two_first_fills_do_not_lose_the_first(clients, county):
 def test_a_save_without_version_is_refused(clients, county):
     town = county.townships[0]
     for version in (None, "", "abc", "-1"):
-        data = {"action": "save", "v_专班抽调人数": "3"}
+        data = {"v_专班抽调人数": "3"}
         if version is not None:
             data["version"] = version
-        body = clients["clerk"].post(_url(town), data).content.decode()
+        body = clients["clerk"].post(_url(town, "save"), data).content.decode()
         assert "缺少数据版本号" in body
     assert not ReportedValue.objects.filter(org=town).exists()
     sub = values_save(
@@ -234,7 +227,7 @@ def test_a_save_without_version_is_refused(clients, county):
         version=0,
     )
     for action in ("submit", "approve"):
-        body = clients["office"].post(_url(town), {"action": action}).content.decode()
+        body = clients["office"].post(_url(town, action), {}).content.decode()
         assert "缺少数据版本号" in body
     assert _sub(town).status == sub.status
 
@@ -248,6 +241,6 @@ def test_an_import_of_values_moves_the_version(clients, county, tmp_path):
     assert 'name="version" value="0"' in opened
     csv = f"组织,期间,指标,数值\n{town.code},{PERIOD},专班抽调人数,9\n".encode()
     assert ledger_import(files=[("数据.csv", csv)], campaign=county.campaign).ok
-    r = clients["clerk"].post(_url(town), {"action": "save", "v_专班抽调人数": "3", "version": "0"})
+    r = clients["clerk"].post(_url(town, "save"), {"v_专班抽调人数": "3", "version": "0"})
     assert "已被其他用户修改" in r.content.decode()
     assert ReportedValue.objects.get(org=town, item="专班抽调人数").value == Decimal("9")

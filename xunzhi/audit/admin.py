@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils import timezone
 
 from xunzhi.audit.models import AuditEntry
@@ -13,7 +14,7 @@ if admin.site.is_registered(AuditEntry):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not generic at runtime
     list_display = ["when", "actor_name", "via", "what", "kind", "object_repr", "unit_name", "diff"]
     list_filter = ["via", "event", "action", "content_type"]
     search_fields = ["actor_name", "object_repr", "unit_name"]
@@ -21,8 +22,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["content_type"]
     list_per_page = 50
     show_full_result_count = False
-    fields = ["when", "actor_name", "remote_addr", "via", "what", "kind", "object_repr"]
-    fields += ["unit_name", "diff"]
+    fields = (
+        "when",
+        "actor_name",
+        "remote_addr",
+        "via",
+        "what",
+        "kind",
+        "object_repr",
+        "unit_name",
+        "diff",
+    )
     readonly_fields = fields
 
     @admin.display(description="时间", ordering="timestamp")
@@ -41,11 +51,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def diff(self, entry: AuditEntry) -> str:
         return audit_changes_text(entry)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

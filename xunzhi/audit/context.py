@@ -36,7 +36,8 @@ class AuditContext:
     #: the unit the writes belong to, when the record itself cannot tell (a new user)
     unit: Any = None
 
-    def current_actor(self):
+    def current_actor(self) -> Any:
+        """The acting user: the one set, else the signed-in user of ``request``, else ``None``."""
         if self.actor is not None:
             return self.actor
         user = getattr(self.request, "user", None)

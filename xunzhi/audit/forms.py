@@ -3,6 +3,8 @@ page's; the people offered are those in the user's scope)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from xunzhi.audit.selectors import WHAT_CHOICES, audit_actor_names, audit_model_choices
@@ -22,12 +24,14 @@ class AuditFilterForm(forms.Form):
         label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, scope: Org, **kwargs):
+    def __init__(self, *args: Any, scope: Org, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actor"].choices = [("", "全部操作人")] + [
+        actor = cast(forms.ChoiceField, self.fields["actor"])
+        model = cast(forms.ChoiceField, self.fields["model"])
+        actor.choices = [("", "全部操作人")] + [
             (name, name) for name in audit_actor_names(scope=scope)
         ]
-        self.fields["model"].choices = [("", "全部类型"), *audit_model_choices()]
+        model.choices = [("", "全部类型"), *audit_model_choices()]
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class",
@@ -36,9 +40,10 @@ class AuditFilterForm(forms.Form):
                 else "form-control form-control-sm",
             )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        fields = cleaned or {}
+        start, end = fields.get("date_from"), fields.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError("起始日期不能晚于截止日期。")
         return cleaned

@@ -8,6 +8,8 @@ signals (imports write with ``executemany``/``COPY`` and are recorded once per f
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.db import models
 from django.utils import timezone
@@ -34,8 +36,10 @@ ACTION_LABELS = {
 }
 
 
-class AuditEntryManager(LogEntryManager):
-    def log_create(self, instance, force_log: bool = False, **kwargs):
+class AuditEntryManager(LogEntryManager):  # type: ignore[misc]  # auditlog has no type information
+    def log_create(
+        self, instance: models.Model | None, force_log: bool = False, **kwargs: Any
+    ) -> AuditEntry | None:
         """django-auditlog's entry, completed from the audit context and the record's unit."""
         from xunzhi.audit.units import unit_of
 
@@ -50,10 +54,11 @@ class AuditEntryManager(LogEntryManager):
             kwargs["unit_path"] = unit.path if unit is not None else ""
             kwargs["unit_name"] = unit.name if unit is not None else ""
         kwargs.pop("unit", None)
-        return super().log_create(instance, force_log=force_log, **kwargs)
+        entry: AuditEntry | None = super().log_create(instance, force_log=force_log, **kwargs)
+        return entry
 
 
-class AuditEntry(AbstractLogEntry):
+class AuditEntry(AbstractLogEntry):  # type: ignore[misc]  # auditlog has no type information
     """One write by a person (or a login event): who, when, what, before → after, how."""
 
     # The base's fields, named in Chinese (the admin and forms show these names).
@@ -71,7 +76,7 @@ class AuditEntry(AbstractLogEntry):
 
     objects = AuditEntryManager()
 
-    class Meta(AbstractLogEntry.Meta):
+    class Meta(AbstractLogEntry.Meta):  # type: ignore[misc]  # auditlog has no type information
         verbose_name = "操作日志"
         verbose_name_plural = "操作日志"
         indexes = [models.Index(fields=["unit_path", "timestamp"], name="audit_unit_time")]
@@ -80,5 +85,5 @@ class AuditEntry(AbstractLogEntry):
     def what(self) -> str:
         """新增 / 修改 / 删除, or the event (登录, 导入文件 …)."""
         if self.event:
-            return self.get_event_display()
+            return str(self.get_event_display())
         return ACTION_LABELS.get(self.action, "")

@@ -8,11 +8,17 @@ and the admin that make them (:func:`xunzhi.audit.services.audit_log_delete`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from auditlog.receivers import log_delete
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db import models
 from django.db.models.signals import post_delete
+from django.http import HttpRequest
 
 #: Bookkeeping fields that every write changes: not worth a line in the log.
 BOOKKEEPING = ["version", "created_at", "updated_at"]
@@ -31,7 +37,7 @@ def mask(value: str) -> str:
     return "******"
 
 
-def _fields(model, exclude: list[str] = ()) -> list[str]:
+def _fields(model: type[models.Model], exclude: Sequence[str] = ()) -> list[str]:
     """The model's own columns worth a line (never its reverse relations, which django-auditlog
     would print as "Leader.None", nor the id the entry names anyway)."""
     return [f.name for f in model._meta.concrete_fields if f.name not in {"id", *exclude}]
@@ -44,7 +50,7 @@ def register_models() -> None:
     from xunzhi.reports.models import Evaluation, ReportVersion
     from xunzhi.web.models import Profile
 
-    def register(model, exclude: list[str] = (), **options) -> None:
+    def register(model: type[models.Model], exclude: Sequence[str] = (), **options: Any) -> None:
         auditlog.register(model, include_fields=_fields(model, exclude), **options)
 
     for model in LEDGER_MODELS.values():
@@ -66,19 +72,21 @@ def register_models() -> None:
     register(ImportBatch, ["file_sha256", "created_at", "summary", "user"])
 
 
-def audited_models() -> list:
+def audited_models() -> list[type[models.Model]]:
     """The audited models, for the log's filter."""
     return list(auditlog.get_models())
 
 
-def _logged_in(sender, request, user, **kwargs) -> None:
+def _logged_in(sender: Any, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> None:
     from xunzhi.audit.models import Event
     from xunzhi.audit.services import audit_event
 
     audit_event(event=Event.LOGIN, instance=user, actor=user)
 
 
-def _logged_out(sender, request, user, **kwargs) -> None:
+def _logged_out(
+    sender: Any, request: HttpRequest, user: AbstractBaseUser | None, **kwargs: Any
+) -> None:
     from xunzhi.audit.models import Event
     from xunzhi.audit.services import audit_event
 
@@ -86,7 +94,9 @@ def _logged_out(sender, request, user, **kwargs) -> None:
         audit_event(event=Event.LOGOUT, instance=user, actor=user)
 
 
-def _locked_out(sender, request, username, ip_address, **kwargs) -> None:
+def _locked_out(
+    sender: Any, request: HttpRequest, username: str | None, ip_address: str, **kwargs: Any
+) -> None:
     """One entry when an account or address becomes locked, not one per refused try after."""
     from django.conf import settings
 

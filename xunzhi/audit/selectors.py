@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 from xunzhi.audit.models import ACTION_LABELS, AuditEntry, Event
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import path_prefix_q
 
 #: The "what" filter: the three writes and the events.
 WHAT_CHOICES = [
@@ -53,12 +55,13 @@ class AuditFilters:
 def audit_entries(*, scope: Org, filters: AuditFilters) -> QuerySet[AuditEntry]:
     """The entries of ``filters.unit``'s subtree (inside ``scope``), newest first."""
     unit = filters.unit
-    if not unit.path.startswith(scope.path):
-        return AuditEntry.objects.none()
-    where = Q(unit_path__startswith=unit.path)
+    if not unit.in_subtree_of(scope):
+        none: QuerySet[AuditEntry] = AuditEntry.objects.none()
+        return none
+    where = path_prefix_q("unit_path", unit)
     if unit.depth == 1:  # the top of a tree also sees what belongs to no unit
         where |= Q(unit_path="")
-    qs = AuditEntry.objects.filter(where)
+    qs: QuerySet[AuditEntry] = AuditEntry.objects.filter(where)
     if filters.actor:
         qs = qs.filter(actor_name=filters.actor)
     if filters.model:
@@ -138,23 +141,23 @@ def audit_what(entry: AuditEntry) -> str:
     return entry.what or ACTION_LABELS.get(entry.action, "")
 
 
-def _model(content_type_id: int | None):
+def _model(content_type_id: int | None) -> type[Model] | None:
     if content_type_id is None:
         return None
     return ContentType.objects.get_for_id(content_type_id).model_class()
 
 
-def _field(model, name: str):
+def _field(model: type[Model] | None, name: str) -> Field[Any, Any] | None:
     if model is None:
         return None
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    return field if getattr(field, "concrete", False) else None
+    return field if isinstance(field, Field) and getattr(field, "concrete", False) else None
 
 
-def _words(field, value) -> str:
+def _words(field: Field[Any, Any] | None, value: Any) -> str:
     text = "" if value is None else str(value)
     if text in EMPTY:
         return ""

@@ -7,12 +7,14 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from xunzhi.audit.forms import AuditFilterForm
+from xunzhi.audit.models import AuditEntry
 from xunzhi.audit.selectors import (
     AuditFilters,
     audit_changes,
@@ -21,7 +23,7 @@ from xunzhi.audit.selectors import (
     audit_type_label,
 )
 from xunzhi.web.scope import require, user_scope
-from xunzhi.web.views import _ctx, _download, _unit_choices, _unit_param
+from xunzhi.web.views.common import download_response, page_context, unit_choices, unit_param
 
 #: Most rows one export writes: a year of a county's writes; narrow the dates beyond it.
 EXPORT_LIMIT = 100_000
@@ -30,7 +32,7 @@ HEADERS = ["时间", "操作人", "途径", "操作", "对象类型", "对象", 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
     scope = user_scope(request.user)
-    unit = _unit_param(request, scope)
+    unit = unit_param(request, scope)
     form = AuditFilterForm(request.GET or None, scope=scope)
     if request.GET and not form.is_valid():
         return form, None
@@ -62,13 +64,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/list.html",
-        _ctx(
+        page_context(
             request,
             form=form,
             page=page,
             rows=rows,
             query=params.urlencode(),
-            units=_unit_choices(request, scope, current),
+            units=unit_choices(request, scope, current),
             current_unit=current.code,
             nav="audit",
         ),
@@ -95,12 +97,12 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     data = audit_workbook(entries)
     name = f"操作日志-{filters.unit.name}-{timezone.localdate():%Y%m%d}.xlsx"
-    return _download(
+    return download_response(
         data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
 
 
-def audit_workbook(entries) -> bytes:
+def audit_workbook(entries: QuerySet[AuditEntry]) -> bytes:
     """The entries as one sheet; text from users is neutralised against formula injection."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -17,7 +17,7 @@ import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from xunzhi.lib.errors import UserError
 
@@ -101,7 +101,7 @@ def archive_read(source: Path, staging: Path) -> Manifest:
                 if info.isdir() or not name:
                     continue
                 if name == MANIFEST:
-                    manifest_data = tar.extractfile(info).read(CHUNK * 4)
+                    manifest_data = _member_file(tar, info).read(CHUNK * 4)
                     continue
                 if shutil.disk_usage(staging).free < info.size + DISK_MARGIN:
                     raise UserError("磁盘空间不足，无法解开备份文件，未做任何恢复。")
@@ -124,10 +124,18 @@ def archive_read(source: Path, staging: Path) -> Manifest:
     return manifest
 
 
+def _member_file(tar: tarfile.TarFile, info: tarfile.TarInfo) -> IO[bytes]:
+    """A regular member's content (``_member_name`` has refused every other kind)."""
+    content = tar.extractfile(info)
+    if content is None:
+        raise UserError(f"备份文件中有不属于巡指备份的内容（{info.name}），未做任何恢复。")
+    return content
+
+
 def _extract(tar: tarfile.TarFile, info: tarfile.TarInfo, target: Path) -> dict[str, Any]:
     target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    source = tar.extractfile(info)
+    source = _member_file(tar, info)
     with target.open("wb") as out:
         while chunk := source.read(CHUNK):
             digest.update(chunk)

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import IO, cast
 
 from django.db import connection
 
@@ -87,6 +88,7 @@ def database_restore(dump: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    out, err = cast(IO[bytes], script.stdout), cast(IO[bytes], script.stderr)  # both PIPEs
     try:
         _run(
             [
@@ -98,13 +100,13 @@ def database_restore(dump: Path) -> None:
                 f"--file={drops}",
                 "--file=-",
             ],
-            stdin=script.stdout,
+            stdin=out,
         )
     finally:
-        script.stdout.close()
+        out.close()
         script.wait()
     if script.returncode != 0:  # pragma: no cover - psql fails first on a short script
-        raise UserError(f"pg_restore 执行失败：{script.stderr.read().decode(errors='replace')}")
+        raise UserError(f"pg_restore 执行失败：{err.read().decode(errors='replace')}")
 
 
 def _tool(name: str) -> str:
@@ -117,7 +119,7 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(args: list[str], *, connect: bool = True, stdin=None) -> str:
+def _run(args: list[str], *, connect: bool = True, stdin: IO[bytes] | None = None) -> str:
     args = [_tool(args[0]), *args[1:]]
     env = dict(os.environ)
     if connect:

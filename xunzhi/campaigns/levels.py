@@ -105,7 +105,7 @@ def _tuple(value: Any, where: str) -> tuple[str, ...]:
 
 def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary:
     """Check and resolve a vocabulary (``base`` inheritance); errors name the file and the entry."""
-    from xunzhi.organisations.models import OrgKind, Rank
+    from xunzhi.organisations.models import OrgKind
 
     where = f"层级用语表 {source}" if source else "层级用语表"
     raw_levels = data.get("levels")
@@ -125,61 +125,76 @@ def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary
         if code in by_code:
             raise UserError(f"{where}：层级代码 {code} 重复。")
         by_code[code] = raw
+    levels = [_level_parse(code, by_code, where) for code in by_code]
+    _levels_check(levels, where)
+    return Vocabulary(kinds=MappingProxyType(dict(kinds)), levels=tuple(levels))
 
-    def resolved(code: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, str], tuple[str, ...]]:
-        raw = by_code[code]
-        if code in seen:
-            raise UserError(f"{where}：层级 {code} 的 base 形成循环。")
-        words: dict[str, str] = {}
-        sub_kinds: tuple[str, ...] = ()
-        base = raw.get("base")
-        if base is not None:
-            if base not in by_code:
-                raise UserError(f"{where}：层级 {code} 的 base“{base}”不存在。")
-            words, sub_kinds = resolved(base, (*seen, code))
-            words = dict(words)
-        own = raw.get("words", {})
-        if not isinstance(own, dict) or not all(isinstance(v, str) for v in own.values()):
-            raise UserError(f"{where}：层级 {code} 的 words 必须是“用语 = 文字”的表。")
-        words.update(own)
-        if "sub_kinds" in raw:
-            sub_kinds = _tuple(raw["sub_kinds"], f"{where}：层级 {code} 的 sub_kinds")
-        return words, sub_kinds
 
-    levels: list[Level] = []
-    for code, raw in by_code.items():
-        what = f"{where}：层级 {code}"
-        match = raw.get("match")
-        if not isinstance(match, dict) or not match.get("kinds"):
-            raise UserError(f"{what} 缺少 match.kinds。")
-        for key in match:
-            if key not in MATCH_KEYS:
-                raise UserError(f"{what} 的 match 不认识“{key}”（可用：{'、'.join(MATCH_KEYS)}）。")
-        parsed = {key: _tuple(match.get(key), f"{what} 的 match.{key}") for key in MATCH_KEYS}
-        words, sub_kinds = resolved(code)
-        for key in ("kinds", "parent_kinds", "child_kinds"):
-            for kind in parsed[key]:
-                if kind not in OrgKind.values:
-                    raise UserError(f"{what} 的 match.{key} 中“{kind}”不是组织类型。")
-        for kind in sub_kinds:
+def _words_resolved(
+    by_code: dict[str, dict[str, Any]], code: str, where: str, seen: tuple[str, ...] = ()
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """A level's words and sub_kinds, its ``base`` level's first (a chain, never a loop)."""
+    raw = by_code[code]
+    if code in seen:
+        raise UserError(f"{where}：层级 {code} 的 base 形成循环。")
+    words: dict[str, str] = {}
+    sub_kinds: tuple[str, ...] = ()
+    base = raw.get("base")
+    if base is not None:
+        if base not in by_code:
+            raise UserError(f"{where}：层级 {code} 的 base“{base}”不存在。")
+        words, sub_kinds = _words_resolved(by_code, base, where, (*seen, code))
+        words = dict(words)
+    own = raw.get("words", {})
+    if not isinstance(own, dict) or not all(isinstance(v, str) for v in own.values()):
+        raise UserError(f"{where}：层级 {code} 的 words 必须是“用语 = 文字”的表。")
+    words.update(own)
+    if "sub_kinds" in raw:
+        sub_kinds = _tuple(raw["sub_kinds"], f"{where}：层级 {code} 的 sub_kinds")
+    return words, sub_kinds
+
+
+def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str) -> Level:
+    """One ``[[levels]]`` entry: its match keys checked, its words resolved."""
+    from xunzhi.organisations.models import OrgKind, Rank
+
+    raw = by_code[code]
+    what = f"{where}：层级 {code}"
+    match = raw.get("match")
+    if not isinstance(match, dict) or not match.get("kinds"):
+        raise UserError(f"{what} 缺少 match.kinds。")
+    for key in match:
+        if key not in MATCH_KEYS:
+            raise UserError(f"{what} 的 match 不认识“{key}”（可用：{'、'.join(MATCH_KEYS)}）。")
+    parsed = {key: _tuple(match.get(key), f"{what} 的 match.{key}") for key in MATCH_KEYS}
+    words, sub_kinds = _words_resolved(by_code, code, where)
+    for key in ("kinds", "parent_kinds", "child_kinds"):
+        for kind in parsed[key]:
             if kind not in OrgKind.values:
-                raise UserError(f"{what} 的 sub_kinds 中“{kind}”不是组织类型。")
-        if words.get("rank") not in Rank.values:
-            raise UserError(
-                f"{what} 的 rank“{words.get('rank')}”不是职级（{'、'.join(Rank.values)}）。"
-            )
-        levels.append(
-            Level(
-                code=code,
-                name=str(raw.get("name") or code),
-                kinds=parsed["kinds"],
-                suffixes=parsed["suffixes"],
-                parent_kinds=parsed["parent_kinds"],
-                child_kinds=parsed["child_kinds"],
-                sub_kinds=sub_kinds,
-                words=MappingProxyType(words),
-            )
+                raise UserError(f"{what} 的 match.{key} 中“{kind}”不是组织类型。")
+    for kind in sub_kinds:
+        if kind not in OrgKind.values:
+            raise UserError(f"{what} 的 sub_kinds 中“{kind}”不是组织类型。")
+    if words.get("rank") not in Rank.values:
+        raise UserError(
+            f"{what} 的 rank“{words.get('rank')}”不是职级（{'、'.join(Rank.values)}）。"
         )
+    return Level(
+        code=code,
+        name=str(raw.get("name") or code),
+        kinds=parsed["kinds"],
+        suffixes=parsed["suffixes"],
+        parent_kinds=parsed["parent_kinds"],
+        child_kinds=parsed["child_kinds"],
+        sub_kinds=sub_kinds,
+        words=MappingProxyType(words),
+    )
+
+
+def _levels_check(levels: list[Level], where: str) -> None:
+    """Every level has the same words, and every kind has a level without extra conditions."""
+    from xunzhi.organisations.models import OrgKind
+
     keys = set(levels[0].words)
     for level in levels:
         missing = (keys | set(REQUIRED_WORDS)) - set(level.words)
@@ -197,7 +212,6 @@ def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary
     for kind in OrgKind.values:
         if not any(kind in level.kinds and level.unconditional for level in levels):
             raise UserError(f"{where}：没有无附加条件的层级适用于组织类型“{kind}”。")
-    return Vocabulary(kinds=MappingProxyType(dict(kinds)), levels=tuple(levels))
 
 
 def vocabulary_file_read(path: Path) -> dict[str, Any]:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from xunzhi.campaigns.spec import CampaignSpec
 
 
 class Campaign(models.Model):
@@ -26,11 +31,12 @@ class Campaign(models.Model):
         return f"{self.name}（{self.start_date.year}）"
 
     @property
-    def spec(self):
+    def spec(self) -> CampaignSpec:
         """The typed view of ``config`` (cached per instance)."""
         from xunzhi.campaigns.spec import CampaignSpec
 
-        cached = getattr(self, "_spec", None)
+        cached: CampaignSpec | None = getattr(self, "_spec", None)
         if cached is None:
-            cached = self._spec = CampaignSpec.from_dict(self.config, base_dir=None)
+            cached = CampaignSpec.from_dict(self.config, base_dir=None)
+            self._spec = cached
         return cached

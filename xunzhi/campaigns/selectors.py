@@ -5,6 +5,7 @@ from __future__ import annotations
 from xunzhi.campaigns.levels import Level
 from xunzhi.campaigns.models import Campaign
 from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org
 
 
 def campaign_get(code: str | None = None) -> Campaign:
@@ -19,11 +20,9 @@ def campaign_get(code: str | None = None) -> Campaign:
     return campaign
 
 
-def unit_level(*, campaign: Campaign, unit) -> Level:
+def unit_level(*, campaign: Campaign, unit: Org) -> Level:
     """The level of ``unit`` in the campaign's vocabulary (its kind, name, parent's and children's
     kinds decide); at most two small queries, only when a candidate level needs them."""
-    from xunzhi.organisations.models import Org
-
     vocabulary = campaign.spec.vocabulary
     candidates = vocabulary.candidates(unit.kind)
     parent_kind = None
@@ -35,11 +34,7 @@ def unit_level(*, campaign: Campaign, unit) -> Level:
             .first()
         )
     if any(level.child_kinds for level in candidates):
-        child_kinds = set(
-            Org.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
-            .values_list("kind", flat=True)
-            .distinct()
-        )
+        child_kinds = set(Org.objects.children_of(unit).values_list("kind", flat=True).distinct())
     return vocabulary.level_for(
         kind=unit.kind, name=unit.name, parent_kind=parent_kind, child_kinds=child_kinds
     )

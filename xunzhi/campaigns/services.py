@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -34,7 +35,7 @@ def campaign_load_builtin() -> list[Campaign]:
     return [campaign_load(path=path)[0] for path in builtin_campaign_files()]
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     """TOML dates become ISO strings so the parsed file fits a JSON column."""
     import datetime as dt
 

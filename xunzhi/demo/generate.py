@@ -124,13 +124,19 @@ class _Node:
     member_count: int = 0
     is_leading_body: bool = False
     children: list[_Node] = field(default_factory=list)
-    org: Org | None = None
+    saved: Org | None = None  # the unit, once the tree is written
     weak_seminars: bool = False
     weak_features: bool = False
     weak_problems: bool = False
     weak_reporting: bool = False
     no_consultation: bool = False
     village: str = ""
+
+    @property
+    def org(self) -> Org:
+        if self.saved is None:
+            raise RuntimeError(f"demo unit {self.code} used before the tree was written")
+        return self.saved
 
 
 def demo_generate(
@@ -185,21 +191,21 @@ def demo_clear() -> None:
     ValueSubmission.objects.all().delete()
     Problem.objects.all().delete()
     for model in LEDGER_MODELS.values():
-        model.objects.all().delete()
+        model._default_manager.all().delete()
     Leader.objects.all().delete()
     Org.objects.all().delete()
 
 
 def demo_counts(root: Org) -> dict[str, int]:
-    orgs = Org.objects.filter(path__startswith=root.path)
+    orgs = Org.objects.in_subtree(root)
     counts = {
         "orgs": orgs.count(),
         "branches": orgs.filter(kind=OrgKind.BRANCH).count(),
         "members": sum(orgs.values_list("member_count", flat=True)),
-        "leaders": Leader.objects.filter(org__path__startswith=root.path).count(),
+        "leaders": Leader.objects.in_subtree(root).count(),
     }
     for kind, model in LEDGER_MODELS.items():
-        counts[kind] = model.objects.filter(org__path__startswith=root.path).count()
+        counts[kind] = model.objects.in_subtree(root).count()
     return counts
 
 
@@ -349,7 +355,7 @@ def _save_tree(root: _Node) -> None:
         following: list[tuple[_Node, str, int]] = []
         for node, path, depth in level:
             kids = sorted(node.children, key=lambda n: n.code)
-            node.org = Org(
+            node.saved = Org(
                 path=path,
                 depth=depth,
                 numchild=len(kids),
@@ -367,7 +373,7 @@ def _save_tree(root: _Node) -> None:
         Org.objects.bulk_create(objs, batch_size=BATCH)
         level = following
     # bulk_create does not set primary keys on every backend: read them back by code.
-    ids = dict(Org.objects.filter(path__startswith=root.org.path).values_list("code", "id"))
+    ids = dict(Org.objects.in_subtree(root.org).values_list("code", "id"))
     stack = [root]
     while stack:
         node = stack.pop()
@@ -456,9 +462,7 @@ class _CountyFiller:
                     )
                 )
         Leader.objects.bulk_create(rows, batch_size=BATCH)
-        saved = list(
-            Leader.objects.filter(org__path__startswith=self.county.org.path).order_by("id")
-        )
+        saved = list(Leader.objects.in_subtree(self.county.org).order_by("id"))
         self.principal = next(p for p in saved if p.is_principal)
         self.standing = [p for p in saved if p.org_id == self.leading.org.id and not p.is_principal]
         self.county_leaders = [p for p in saved if p.rank == Rank.COUNTY]
@@ -495,10 +499,13 @@ class _CountyFiller:
     # ledgers
 
     def _resources(self) -> None:
-        rng, rows = self.rng, []
+        rng = self.rng
+        rows: list[Resource] = []
         propaganda = next(u for u in self.departments if u.name.endswith("宣传部"))
 
-        def add(type_, name, org, quantity=1, leader=None):
+        def add(
+            type_: str, name: str, org: Org, quantity: int = 1, leader: Leader | None = None
+        ) -> None:
             rows.append(
                 Resource(
                     campaign=self.campaign,
@@ -560,7 +567,7 @@ class _CountyFiller:
             type_: str,
             participants: tuple[int, int],
             *,
-            leader=None,
+            leader: Leader | None = None,
             location: str = "",
             date: dt.date | None = None,
         ) -> None:
@@ -686,7 +693,8 @@ class _CountyFiller:
         Project.objects.bulk_create(rows, batch_size=BATCH)
 
     def _visits(self) -> list[SupervisionVisit]:
-        rng, rows = self.rng, []
+        rng = self.rng
+        rows: list[SupervisionVisit] = []
         methods = list(self.campaign.spec.visit_methods)
         targets = self.units + rng.sample(self.branches, 60)
         seen: set[tuple[int, dt.date, str]] = set()
@@ -711,7 +719,7 @@ class _CountyFiller:
             )
         SupervisionVisit.objects.bulk_create(rows, batch_size=BATCH)
         return list(
-            SupervisionVisit.objects.filter(org__path__startswith=self.county.org.path)
+            SupervisionVisit.objects.in_subtree(self.county.org)
             .exclude(findings="")
             .order_by("date", "org__code", "method")
         )
@@ -722,8 +730,13 @@ class _CountyFiller:
         by_id = {b.org.id: b for b in self.branches} | {u.org.id: u for u in self.units}
 
         def add(
-            org: Org, node: _Node | None, source: str, description: str, found: dt.date, visit=None
-        ):
+            org: Org,
+            node: _Node | None,
+            source: str,
+            description: str,
+            found: dt.date,
+            visit: SupervisionVisit | None = None,
+        ) -> None:
             weak = node is not None and node.weak_problems
             deadline = found + dt.timedelta(days=rng.randint(30, 120))
             roll = rng.random()
@@ -901,7 +914,15 @@ class _CityFiller:
         members = [p for p in saved if not p.is_principal]
         rows: list[Activity] = []
 
-        def add(org: Org, type_: str, low: int, high: int, *, leader=None, location="") -> None:
+        def add(
+            org: Org,
+            type_: str,
+            low: int,
+            high: int,
+            *,
+            leader: Leader | None = None,
+            location: str = "",
+        ) -> None:
             rows.append(
                 Activity(
                     campaign=self.campaign,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
 
 
 class State(models.TextChoices):
@@ -24,6 +25,10 @@ class State(models.TextChoices):
 EDITABLE = (State.DRAFT, State.RETURNED)
 
 USER = settings.AUTH_USER_MODEL
+
+
+class DraftQuerySet(SubtreeQuerySet["Draft"]):
+    SUBTREE_FIELD = "unit"
 
 
 class Draft(models.Model):
@@ -89,6 +94,8 @@ class Draft(models.Model):
     )
     approved_at = models.DateTimeField("审定时间", null=True, blank=True)
     return_reason = models.TextField("退回理由", blank=True)
+
+    objects = DraftQuerySet.as_manager()
 
     class Meta:
         verbose_name = "报告草稿"

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
-from xunzhi.drafts.models import Draft, State
-from xunzhi.drafts.webglue import Role, can, get_scoped_or_404, scoped, user_profile
+from xunzhi.drafts.models import Draft, DraftQuerySet, State
+from xunzhi.drafts.webglue import Role, can, get_scoped_or_404, user_profile
 
 #: The roles with the approval right (审定权).
 APPROVER_ROLES = (Role.OFFICE,)
@@ -44,13 +43,11 @@ def require_approve(user: Any) -> None:
         )
 
 
-def drafts_visible(user: Any) -> QuerySet[Draft]:
-    qs = scoped(
-        Draft.objects.select_related("unit", "created_by", "approved_by"), user, field="unit"
-    )
+def drafts_visible(user: Any) -> DraftQuerySet:
+    qs = Draft.objects.visible_to(user).select_related("unit", "created_by", "approved_by")
     return qs if can_draft(user) else qs.filter(state=State.FINAL)
 
 
 def draft_or_404(user: Any, pk: int) -> Draft:
-    draft: Draft = get_scoped_or_404(drafts_visible(user), user, field="unit", pk=pk)
+    draft: Draft = get_scoped_or_404(drafts_visible(user), user, pk=pk)
     return draft

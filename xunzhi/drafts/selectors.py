@@ -92,7 +92,7 @@ def draft_figure_changes(draft: Draft) -> list[tuple[str, str, str, str]]:
     from xunzhi.drafts.refresh import draft_recompose, figure_changes
 
     key = f"xz:draftfigs:{draft.pk}:{draft.figures_at.timestamp()}:{data_stamp()}"
-    cache = figure_cache()  # type: ignore[no-untyped-call]
+    cache = figure_cache()
     changes: list[tuple[str, str, str, str]] | None = cache.get(key)
     if changes is None:
         try:

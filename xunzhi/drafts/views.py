@@ -86,7 +86,6 @@ def draft_new(request: HttpRequest) -> HttpResponse:
     version = get_scoped_or_404(
         ReportVersion.objects.select_related("evaluation__unit"),
         request.user,
-        field="evaluation__unit",
         pk=id_param(request.POST, "version", "报告版本"),
     )
     try:

@@ -67,7 +67,6 @@ def _side(request: HttpRequest, ref: str) -> Side:
     version = get_scoped_or_404(
         ReportVersion.objects.select_related("evaluation__unit"),
         request.user,
-        field="evaluation__unit",
         pk=pk,
     )
     return version_side(version)

@@ -1,14 +1,12 @@
-"""Everything the drafts app takes from the web layer, in one place (the issue-10 refactor
-renames these; adapting to it is this file)."""
+"""Everything the drafts app takes from the web layer, in one place (so that a change of the web
+layer is a change of this file)."""
 
 from __future__ import annotations
 
 from xunzhi.web.models import Role
-from xunzhi.web.scope import can, get_scoped_or_404, scoped, user_profile
+from xunzhi.web.scope import can, get_scoped_or_404, user_profile
 from xunzhi.web.selectors import data_stamp, figure_cache
-from xunzhi.web.views import _ctx as page_context
-from xunzhi.web.views import _download as download_response
-from xunzhi.web.views import id_param, text_param
+from xunzhi.web.views.common import download_response, id_param, page_context, text_param
 
 __all__ = [
     "Role",
@@ -19,7 +17,6 @@ __all__ = [
     "get_scoped_or_404",
     "id_param",
     "page_context",
-    "scoped",
     "text_param",
     "user_profile",
 ]

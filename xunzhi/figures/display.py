@@ -59,7 +59,7 @@ def _round_down_two_digits(value: int) -> int:
     """Two significant digits rounded down (below 100: tens)."""
     if value < 100:
         return value // 10 * 10
-    step = 10 ** (len(str(value)) - 2)
+    step: int = 10 ** (len(str(value)) - 2)
     return value // step * step
 
 

@@ -64,14 +64,14 @@ class Scope:
     cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def org_ids(self) -> QuerySet:
-        return Org.objects.filter(path__startswith=self.unit.path).values("id")
+        return Org.objects.in_subtree(self.unit).values("id")
 
     def org_paths(self) -> dict[int, str]:
         """Every org of the subtree: id → path (one small query, cached)."""
         paths = self.cache.get("org_paths")
         if paths is None:
             paths = self.cache["org_paths"] = dict(
-                Org.objects.filter(path__startswith=self.unit.path).values_list("id", "path")
+                Org.objects.in_subtree(self.unit).values_list("id", "path")
             )
         return paths
 
@@ -90,7 +90,7 @@ class Scope:
         rows = self.cache.get("children")
         if rows is None:
             rows = self.cache["children"] = list(
-                Org.objects.filter(path__startswith=self.unit.path, depth=self.unit.depth + 1)
+                Org.objects.children_of(self.unit)
                 .order_by("path")
                 .values_list("id", "kind", "is_leading_body")
             )

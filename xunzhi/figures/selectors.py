@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
+from xunzhi.campaigns.models import Campaign
 from xunzhi.figures.engine import Scope, latest_values_queryset, measure_queryset, value_aggregate
 from xunzhi.figures.spec import Measure, campaign_figure_spec
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 
 
-def _measure_sources(measure: Measure, scope: Scope) -> list[QuerySet]:
+def _measure_sources(measure: Measure, scope: Scope) -> list[QuerySet[Model]]:
     if measure.ledger == "values":
         items = measure.group_values or ()
         latest = [i for i in items if value_aggregate(scope, i) == "latest"]
         summed = [i for i in items if i not in latest]
-        out = []
+        out: list[QuerySet[Model]] = []
         if latest:
             only = Measure(
                 ledger="values",
@@ -37,8 +38,8 @@ def _measure_sources(measure: Measure, scope: Scope) -> list[QuerySet]:
 
 
 def figure_sources(
-    *, campaign, unit: Org, until: dt.date | None = None, code: str
-) -> list[QuerySet]:
+    *, campaign: Campaign, unit: Org, until: dt.date | None = None, code: str
+) -> list[QuerySet[Model]]:
     """The querysets of source rows of figure ``code``, one per measure (numerator first for ratios).
 
     Each row carries its provenance (``source_batch``, ``source_sheet``, ``source_row``).
@@ -48,7 +49,7 @@ def figure_sources(
     if figure is None:
         raise UserError(f"活动“{campaign.name}”没有数据项 {code}。")
     scope = Scope.make(campaign=campaign, unit=unit, until=until)
-    out: list[QuerySet] = []
+    out: list[QuerySet[Model]] = []
     for measure in figure.all_measures():
         for qs in _measure_sources(measure, scope):
             out.append(qs.select_related("org", "source_batch"))

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from django.db.models import Count
 
-from xunzhi.campaigns.levels import Level, level_text
+from xunzhi.campaigns.levels import Level, Vocabulary, level_text
+from xunzhi.campaigns.models import Campaign
 from xunzhi.figures.display import figure_display
-from xunzhi.figures.engine import Scope, measure_queryset, measures_evaluate
-from xunzhi.figures.spec import Condition, FigureDef, RuleDef, campaign_figure_spec
+from xunzhi.figures.engine import Agg, Scope, measure_queryset, measures_evaluate
+from xunzhi.figures.spec import Condition, FigureDef, Measure, RuleDef, campaign_figure_spec
 from xunzhi.organisations.models import Org
 
 
@@ -60,7 +61,7 @@ class FigureSet:
     """``code → FigureValue`` for one unit, campaign and cut-off."""
 
     unit: Org
-    campaign: Any
+    campaign: Campaign
     cutoff: dt.date
     until: dt.date | None
     values: dict[str, FigureValue]
@@ -80,9 +81,13 @@ class FigureSet:
 
 
 def _figure_value(
-    figure: FigureDef, aggs: dict, lists: dict, level: Level, unit: Org
+    figure: FigureDef,
+    aggs: dict[Measure, Agg],
+    lists: dict[str, tuple[list[str], int]],
+    level: Level,
+    unit: Org,
 ) -> FigureValue:
-    def total(measures) -> tuple[Decimal | int | None, int]:
+    def total(measures: Iterable[Measure]) -> tuple[Decimal | int | None, int]:
         value: Decimal | int | None = None
         rows = 0
         for measure in measures:
@@ -93,14 +98,14 @@ def _figure_value(
                 value = part if value is None else value + part
         return value, rows
 
-    common = dict(
-        code=figure.code,
-        name=level_text(figure.name, level, unit=unit.name),
-        definition=figure.describe(level.words["rank"]),
-        style=figure.style,
-        unit=figure.unit,
-        kind=figure.kind,
-    )
+    common: dict[str, Any] = {
+        "code": figure.code,
+        "name": level_text(figure.name, level, unit=unit.name),
+        "definition": figure.describe(level.words["rank"]),
+        "style": figure.style,
+        "unit": figure.unit,
+        "kind": figure.kind,
+    }
     if figure.kind == "list":
         names, rows = lists[figure.code]
         text = "、".join(names)
@@ -118,17 +123,17 @@ def _figure_value(
                 parts={"numerator": num, "denominator": den},
                 **common,
             )
-        value = Decimal(num) / Decimal(den)
+        ratio = Decimal(num) / Decimal(den)
         return FigureValue(
-            value=value,
-            text=figure_display(value, figure.style),
+            value=ratio,
+            text=figure_display(ratio, figure.style),
             source_count=num_rows + den_rows,
             parts={"numerator": num, "denominator": den},
             **common,
         )
     value, rows = total(figure.measures)
-    text = None if value is None else figure_display(value, figure.style)
-    return FigureValue(value=value, text=text, source_count=rows, **common)
+    printed = None if value is None else figure_display(value, figure.style)
+    return FigureValue(value=value, text=printed, source_count=rows, **common)
 
 
 def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
@@ -147,7 +152,7 @@ def _list_values(figure: FigureDef, scope: Scope) -> tuple[list[str], int]:
 
 
 def figures_compute(
-    *, campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
+    *, campaign: Campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
 ) -> FigureSet:
     """Every figure of the campaign over ``unit``'s subtree, up to ``until`` (or the campaign end).
 
@@ -169,14 +174,14 @@ def figures_compute(
 
 def _rates_apart(values: dict[str, FigureValue]) -> None:
     """Two different rates that would print alike (95% and 95%) both keep their tenth."""
-    rates = [v for v in values.values() if v.style == "%" and not v.missing]
+    rates = [v for v in values.values() if v.style == "%" and isinstance(v.value, Decimal | int)]
     by_text: dict[str, list[FigureValue]] = defaultdict(list)
     for rate in rates:
         by_text[rate.text or ""].append(rate)
     for same in by_text.values():
         if len({rate.value for rate in same}) > 1:
             for rate in same:
-                rate.text = figure_display(rate.value, "%", tenth=True)
+                rate.text = figure_display(cast(Decimal | int, rate.value), "%", tenth=True)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -237,9 +242,9 @@ class RuleResult:
     def averages(self) -> dict[str, Decimal | None]:
         out: dict[str, Decimal | None] = {}
         for condition in self.rule.conditions if self.rule else ():
-            values = [u.measures.get(condition.label) for u in self.units]
-            values = [Decimal(v) for v in values if v is not None]
-            out[condition.label] = sum(values) / len(values) if values else None
+            present = [u.measures.get(condition.label) for u in self.units]
+            values = [Decimal(v) for v in present if v is not None]
+            out[condition.label] = sum(values, Decimal(0)) / len(values) if values else None
         return out
 
     def short_sum(self) -> Decimal:
@@ -253,7 +258,9 @@ class RuleResult:
         return sum(1 for u in self.short_units if not u.measures.get(label))
 
 
-_COMPARE = {
+Compare = Callable[[Decimal, Decimal], bool]
+
+_COMPARE: dict[str, Compare] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -261,6 +268,15 @@ _COMPARE = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
+
+
+class CompiledCondition(NamedTuple):
+    """A rule's condition ready to apply: its measures' per-unit tables and its threshold."""
+
+    condition: Condition
+    tables: list[dict[str, Agg]]
+    threshold: Decimal
+    compare: Compare
 
 
 def _setting(value: Any, settings: dict[str, Any]) -> Any:
@@ -272,7 +288,7 @@ def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
     sub-kinds (sub, without its leading body), or units of the given kinds strictly below it."""
     if rule.is_self:
         return [unit]
-    qs = Org.objects.filter(path__startswith=unit.path, depth__gt=unit.depth)
+    qs = Org.objects.in_subtree(unit).filter(depth__gt=unit.depth)
     if rule.is_sub:
         qs = qs.filter(depth=unit.depth + 1, kind__in=scope.level.sub_kinds, is_leading_body=False)
     else:
@@ -280,10 +296,12 @@ def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
     return list(qs.order_by("path").only("id", "code", "name", "kind", "path"))
 
 
-def _condition_measures(condition: Condition):
-    if condition.is_ratio:
-        return [condition.numerator, condition.denominator]
-    return [condition.measure]
+def _condition_measures(condition: Condition) -> list[Measure]:
+    """A ratio's numerator and denominator, else the one measure (the parser requires them)."""
+    numerator, denominator = condition.numerator, condition.denominator
+    if numerator is not None and denominator is not None:
+        return [numerator, denominator]
+    return [condition.measure] if condition.measure is not None else []
 
 
 def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
@@ -302,7 +320,7 @@ def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
 
 
 def rules_evaluate(
-    *, campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
+    *, campaign: Campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
 ) -> list[RuleResult]:
     """Every rule of the campaign over ``unit``'s subtree, in the campaign file's order.
 
@@ -325,7 +343,7 @@ def rules_evaluate(
             for c in rule.conditions
         }
         compiled = [
-            (
+            CompiledCondition(
                 condition,
                 [per_prefix.get(m, {}) for m in _condition_measures(condition)],
                 Decimal(str(thresholds[condition.label])),
@@ -333,30 +351,7 @@ def rules_evaluate(
             )
             for condition in rule.conditions
         ]
-        measured: list[UnitMeasure] = []
-        for org in units:
-            values: dict[str, Decimal | int | None] = {}
-            flags: list[bool] = []
-            for condition, tables, threshold, compare in compiled:
-                value = _unit_value(condition, tables, org.path)
-                values[condition.label] = value
-                if value is None:
-                    flags.append(condition.missing == "short")
-                else:
-                    flags.append(compare(Decimal(value), threshold))
-            short = any(flags) if rule.combine == "any" else all(flags)
-            measured.append(
-                UnitMeasure(
-                    org_id=org.pk,
-                    code=org.code,
-                    name=org.name,
-                    kind=org.kind,
-                    measures=values,
-                    short=short,
-                    path=org.path,
-                    label=org.name,
-                )
-            )
+        measured = _units_measure(units, compiled, combine=rule.combine)
         total = len(measured)
         short = [u for u in measured if u.short]
         share = len(short) / total if total else 0.0
@@ -384,7 +379,37 @@ def rules_evaluate(
     return results
 
 
-def _kinds_word(vocabulary, units: list[UnitMeasure], order: list[str]) -> str:
+def _units_measure(
+    units: list[Org], compiled: list[CompiledCondition], *, combine: str
+) -> list[UnitMeasure]:
+    """Each unit's measure per condition and whether it falls short (any/all conditions)."""
+    measured: list[UnitMeasure] = []
+    for org in units:
+        values: dict[str, Decimal | int | None] = {}
+        flags: list[bool] = []
+        for condition, tables, threshold, compare in compiled:
+            value = _unit_value(condition, tables, org.path)
+            values[condition.label] = value
+            if value is None:
+                flags.append(condition.missing == "short")
+            else:
+                flags.append(compare(Decimal(value), threshold))
+        measured.append(
+            UnitMeasure(
+                org_id=org.pk,
+                code=org.code,
+                name=org.name,
+                kind=org.kind,
+                measures=values,
+                short=any(flags) if combine == "any" else all(flags),
+                path=org.path,
+                label=org.name,
+            )
+        )
+    return measured
+
+
+def _kinds_word(vocabulary: Vocabulary, units: list[UnitMeasure], order: list[str]) -> str:
     """乡镇和部门: the words of the kinds present among ``units``, in the rule's order."""
     present = {u.kind for u in units}
     kinds = [k for k in order if k in present] + sorted(present - set(order))
@@ -409,13 +434,15 @@ def _labelled(examples: list[UnitMeasure], unit: Org) -> list[UnitMeasure]:
     return examples
 
 
-def _worst(short: list[UnitMeasure], compiled: list, limit: int, unit: Org) -> list[UnitMeasure]:
+def _worst(
+    short: list[UnitMeasure], compiled: list[CompiledCondition], limit: int, unit: Org
+) -> list[UnitMeasure]:
     """The short units furthest from the first condition that they fail, worst first: the
     examples a sentence names. Among equally short units, one from each unit directly under the
     evaluated one comes before a second from the same (examples spread over townships or
     counties), then by code."""
 
-    def distance(measured: UnitMeasure) -> tuple:
+    def distance(measured: UnitMeasure) -> tuple[int, Decimal]:
         for condition, _, threshold, compare in compiled:
             value = measured.measures.get(condition.label)
             if value is None:
@@ -429,7 +456,7 @@ def _worst(short: list[UnitMeasure], compiled: list, limit: int, unit: Org) -> l
 
     top = len(unit.path) + Org.steplen
     ranked = sorted(short, key=lambda u: (distance(u), u.code))
-    seen: dict[tuple, int] = defaultdict(int)
+    seen: dict[tuple[tuple[int, Decimal], str], int] = defaultdict(int)
     keyed = []
     for measured in ranked:
         gap = distance(measured)
@@ -452,11 +479,13 @@ def _prorated(threshold: Any, scope: Scope) -> Any:
     return max(1, math.ceil(Decimal(str(threshold)) * share))
 
 
-def _unit_value(condition: Condition, tables: list[dict], path: str) -> Decimal | int | None:
+def _unit_value(
+    condition: Condition, tables: list[dict[str, Agg]], path: str
+) -> Decimal | int | None:
     """The measure of one unit: ``tables`` are the per-unit results of the condition's measures."""
     measures = _condition_measures(condition)
 
-    def one(index: int):
+    def one(index: int) -> Decimal | int | None:
         agg = tables[index].get(path)
         if agg is None:  # no rows: a count or sum is 0, a reported value is missing
             return None if measures[index].ledger == "values" else 0

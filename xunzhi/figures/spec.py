@@ -15,12 +15,17 @@ Nothing here knows any campaign in particular.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xunzhi.figures.display import STYLES
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import OrgKind, Rank
+
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
+    from xunzhi.campaigns.spec import CampaignSpec
 
 LEDGERS = ("activities", "projects", "problems", "resources", "values")
 
@@ -253,7 +258,7 @@ def _where(source: str, what: str) -> str:
     return f"活动定义文件 {source}：{what}" if source else what
 
 
-def parse_measure(raw: Any, *, spec, source: str, what: str) -> Measure:
+def parse_measure(raw: Any, *, spec: CampaignSpec, source: str, what: str) -> Measure:
     if not isinstance(raw, dict):
         raise UserError(_where(source, f'{what} 必须是表（如 {{ ledger = "activities" }}）。'))
     ledger = raw.get("ledger")
@@ -304,7 +309,9 @@ def parse_measure(raw: Any, *, spec, source: str, what: str) -> Measure:
     return Measure(ledger=ledger, sum=total, where=tuple(sorted(where)), value_mode=mode)
 
 
-def _check_vocabulary(ledger, key, values, *, spec, source, what) -> None:
+def _check_vocabulary(
+    ledger: str, key: str, values: Iterable[str], *, spec: CampaignSpec, source: str, what: str
+) -> None:
     vocab = {
         ("activities", "type"): spec.activity_types,
         ("activities", "tags_any"): spec.activity_tags,
@@ -321,7 +328,7 @@ def _check_vocabulary(ledger, key, values, *, spec, source, what) -> None:
             raise UserError(_where(source, f"{what} 引用了活动定义中没有的{key}“{value}”。"))
 
 
-def _measures(raw: Any, *, spec, source: str, what: str) -> tuple[Measure, ...]:
+def _measures(raw: Any, *, spec: CampaignSpec, source: str, what: str) -> tuple[Measure, ...]:
     items = raw if isinstance(raw, list) else [raw]
     return tuple(
         parse_measure(m, spec=spec, source=source, what=f"{what}[{i}]" if len(items) > 1 else what)
@@ -329,7 +336,7 @@ def _measures(raw: Any, *, spec, source: str, what: str) -> tuple[Measure, ...]:
     )
 
 
-def parse_figure(raw: dict[str, Any], *, spec, source: str, index: int) -> FigureDef:
+def parse_figure(raw: dict[str, Any], *, spec: CampaignSpec, source: str, index: int) -> FigureDef:
     code = raw.get("code")
     if not code or not isinstance(code, str):
         raise UserError(_where(source, f"第 {index} 个 [[figures]] 缺少 code。"))
@@ -381,7 +388,7 @@ def parse_figure(raw: dict[str, Any], *, spec, source: str, index: int) -> Figur
     )
 
 
-def _threshold(value: Any, *, spec, source: str, what: str) -> Any:
+def _threshold(value: Any, *, spec: CampaignSpec, source: str, what: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UserError(_where(source, f"{what} 必须是数字或 [settings] 中的名称。"))
     if isinstance(value, str) and value not in spec.settings:
@@ -389,7 +396,9 @@ def _threshold(value: Any, *, spec, source: str, what: str) -> Any:
     return value
 
 
-def parse_condition(raw: dict[str, Any], *, spec, source: str, what: str) -> Condition:
+def parse_condition(
+    raw: dict[str, Any], *, spec: CampaignSpec, source: str, what: str
+) -> Condition:
     compare = raw.get("compare", "<")
     if compare not in COMPARES:
         raise UserError(_where(source, f"{what} 的 compare“{compare}”无效。"))
@@ -421,7 +430,7 @@ def parse_condition(raw: dict[str, Any], *, spec, source: str, what: str) -> Con
     )
 
 
-def parse_rule(raw: dict[str, Any], *, spec, source: str, index: int) -> RuleDef:
+def parse_rule(raw: dict[str, Any], *, spec: CampaignSpec, source: str, index: int) -> RuleDef:
     code = raw.get("code")
     if not code or not isinstance(code, str):
         raise UserError(_where(source, f"第 {index} 个 [[rules]] 缺少 code。"))
@@ -486,7 +495,7 @@ class FigureSpec:
     by_code: dict[str, FigureDef] = field(default_factory=dict)
 
 
-def figure_spec_parse(spec, *, source: str = "") -> FigureSpec:
+def figure_spec_parse(spec: CampaignSpec, *, source: str = "") -> FigureSpec:
     """Parse and check the figures and rules of a campaign spec (``CampaignSpec``)."""
     figures: list[FigureDef] = []
     seen: set[str] = set()
@@ -514,14 +523,15 @@ def figure_spec_parse(spec, *, source: str = "") -> FigureSpec:
     )
 
 
-def validate_campaign_figures(spec, *, source: str = "") -> None:
+def validate_campaign_figures(spec: CampaignSpec, *, source: str = "") -> None:
     """Refuse a campaign whose figures or rules are malformed, naming the entry."""
     figure_spec_parse(spec, source=source)
 
 
-def campaign_figure_spec(campaign) -> FigureSpec:
+def campaign_figure_spec(campaign: Campaign) -> FigureSpec:
     """The parsed figures and rules of a stored campaign (cached on the instance)."""
-    cached = getattr(campaign, "_figure_spec", None)
+    cached: FigureSpec | None = getattr(campaign, "_figure_spec", None)
     if cached is None:
-        cached = campaign._figure_spec = figure_spec_parse(campaign.spec, source=campaign.code)
+        cached = figure_spec_parse(campaign.spec, source=campaign.code)
+        campaign._figure_spec = cached  # type: ignore[attr-defined]  # a per-instance cache
     return cached

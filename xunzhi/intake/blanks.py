@@ -35,7 +35,7 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
 
     orgs = Org.objects.order_by("path")
     if scope is not None:
-        orgs = orgs.filter(path__startswith=scope.path)
+        orgs = orgs.in_subtree(scope)
     units.append(["组织代码", "组织名称", "类型"])
     unit_count = 0
     first_unit = None

@@ -87,14 +87,11 @@ class Exporter:
     def queryset(self) -> QuerySet:
         qs = self._queryset if self._queryset is not None else self.base_queryset()
         if self.unit is not None:
-            qs = qs.filter(**self.unit_filter())
+            qs = qs.in_subtree(self.unit)
         return qs
 
     def base_queryset(self) -> QuerySet:
         return self.kind.model.objects.filter(campaign=self.campaign).order_by("id")
-
-    def unit_filter(self) -> dict:
-        return {"org__path__startswith": self.unit.path}
 
     def rows(self) -> Iterator[list]:
         raise NotImplementedError
@@ -183,9 +180,6 @@ class OrgExporter(Exporter):
 
     def base_queryset(self) -> QuerySet:
         return Org.objects.order_by("path")
-
-    def unit_filter(self) -> dict:
-        return {"path__startswith": self.unit.path}
 
     def rows(self) -> Iterator[list]:
         by_path = dict(Org.objects.values_list("path", "code"))

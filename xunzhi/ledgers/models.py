@@ -10,9 +10,13 @@ against the campaign file rather than hard-coded choices.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
 
+from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org, Rank
+from xunzhi.organisations.querysets import SubtreeQuerySet
 
 ACTIVITY_ROLLUP_INDEX = "activity_rollup"
 
@@ -38,6 +42,8 @@ class LedgerRow(models.Model):
     )
     source_sheet = models.CharField("来源工作表", max_length=100, blank=True)
     source_row = models.PositiveIntegerField("来源行号", null=True, blank=True)
+
+    objects = SubtreeQuerySet.as_manager()
 
     #: Field names forming the natural key (besides ``campaign``), used by import upserts.
     NATURAL_KEY: tuple[str, ...] = ()
@@ -273,6 +279,8 @@ class ValueSubmission(models.Model):
     reason = models.TextField("退回理由", blank=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
 
+    objects = SubtreeQuerySet.as_manager()
+
     class Meta:
         verbose_name = "填报审核"
         verbose_name_plural = "填报审核"
@@ -282,6 +290,58 @@ class ValueSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.period} {self.status}"
+
+    # --- state changes (healthchecks' ``Check.create_flip`` style): each checks the state it
+    # starts from, moves on, bumps the version and saves; the services lock the row, check the
+    # version the person saw and the scope, and keep the audit trail through the save.
+
+    def ensure_can_submit(self) -> None:
+        """Refuse, naming the state, unless the period is a draft or was returned."""
+        self._expect((SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), "提交")
+
+    def submit(self, *, user: User | None) -> None:
+        """草稿/已退回 → 已提交 (then locked for the unit until returned)."""
+        self.ensure_can_submit()
+        self.status = SubmissionStatus.SUBMITTED
+        self.submitted_at = timezone.now()
+        self.submitted_by = user
+        self.reason = ""
+        self._bump()
+
+    def approve(self, *, user: User | None) -> None:
+        """已提交 → 已审核: the values are locked until un-approved."""
+        self._expect((SubmissionStatus.SUBMITTED,), "审核通过")
+        self._reviewed(SubmissionStatus.APPROVED, user)
+
+    def send_back(self, *, reason: str, user: User | None) -> None:
+        """已提交 → 已退回 with a reason the unit sees; the unit may then edit and resubmit."""
+        reason = reason.strip()
+        if not reason:
+            raise UserError("退回时必须填写退回理由。")
+        self._expect((SubmissionStatus.SUBMITTED,), "退回")
+        self.reason = reason
+        self._reviewed(SubmissionStatus.RETURNED, user)
+
+    def unapprove(self, *, user: User | None) -> None:
+        """已审核 → 已提交: unlocks the period for review again (the reviewer may then return it)."""
+        self._expect((SubmissionStatus.APPROVED,), "撤销审核")
+        self._reviewed(SubmissionStatus.SUBMITTED, user)
+
+    def _expect(self, statuses: tuple[str, ...], action: str) -> None:
+        if self.status not in statuses:
+            raise UserError(
+                f"{self.org.name} {self.period} 的填报数据当前为“{self.status}”，不能{action}。"
+            )
+
+    def _reviewed(self, status: str, user: User | None) -> None:
+        self.status = status
+        self.reviewed_at = timezone.now()
+        self.reviewed_by = user
+        self._bump()
+
+    def _bump(self) -> None:
+        self.version += 1
+        self.save()
 
 
 class SupervisionVisit(LedgerRow):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -23,8 +23,12 @@ from xunzhi.ledgers.models import (
     SubmissionStatus,
     ValueSubmission,
 )
-from xunzhi.ledgers.services import ledger_model
+from xunzhi.ledgers.services import campaign_months, ledger_model
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
+
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -187,10 +191,11 @@ KINDS: dict[str, KindConfig] = {
 }
 
 
-def ledger_queryset(*, kind: str, campaign, scope: Org) -> QuerySet:
+def ledger_queryset(*, kind: str, campaign: Campaign, scope: Org) -> SubtreeQuerySet[Any]:
     """Every row of ``kind`` in the campaign whose unit lies in the ``scope`` subtree."""
     model = ledger_model(kind)
-    return model.objects.filter(campaign=campaign, org__path__startswith=scope.path)
+    rows: SubtreeQuerySet[Any] = model.objects.filter(campaign=campaign).in_subtree(scope)
+    return rows
 
 
 @dataclass
@@ -205,12 +210,14 @@ class LedgerFilters:
     order: str = ""
 
 
-def ledger_filtered(*, kind: str, campaign, scope: Org, filters: LedgerFilters) -> QuerySet:
+def ledger_filtered(
+    *, kind: str, campaign: Campaign, scope: Org, filters: LedgerFilters
+) -> SubtreeQuerySet[Any]:
     """The scoped list of ``kind`` narrowed by ``filters`` (the unit must itself be in scope)."""
     conf = KINDS[kind]
     qs = ledger_queryset(kind=kind, campaign=campaign, scope=scope)
-    if filters.unit is not None and filters.unit.path.startswith(scope.path):
-        qs = qs.filter(org__path__startswith=filters.unit.path)
+    if filters.unit is not None and filters.unit.in_subtree_of(scope):
+        qs = qs.in_subtree(filters.unit)
     if filters.type and conf.type_field:
         qs = qs.filter(**{conf.type_field: filters.type})
     if filters.status and conf.status_field:
@@ -245,10 +252,10 @@ def ledger_filtered(*, kind: str, campaign, scope: Org, filters: LedgerFilters) 
     return qs.select_related(*conf.select_related)
 
 
-def ledger_totals(*, kind: str, queryset: QuerySet) -> dict[str, Any]:
+def ledger_totals(*, kind: str, queryset: QuerySet[Any]) -> dict[str, Any]:
     """Count and sums of the filtered set, in one aggregate query."""
     conf = KINDS[kind]
-    aggs = {"count": Count("id")}
+    aggs: dict[str, Count | Sum] = {"count": Count("id")}
     for name, _label in conf.sum_fields:
         aggs[name] = Sum(name)
     return queryset.order_by().aggregate(**aggs)
@@ -282,147 +289,215 @@ def _month_end(day: dt.date) -> dt.date:
     return first - dt.timedelta(days=1)
 
 
-def dashboard_stats(*, campaign, scope: Org, until: dt.date) -> DashboardStats:
-    """Aggregates behind the dashboard of ``scope``, counted up to ``until``."""
-    last_month_end = _month_end(until)
-    stats = DashboardStats(until=until, last_month_end=last_month_end)
-    acts = Activity.objects.filter(campaign=campaign, org__path__startswith=scope.path)
-
-    head = acts.filter(date__lte=until).aggregate(
-        n=Count("id"),
-        n_prev=Count("id", filter=Q(date__lte=last_month_end)),
-        people=Sum("participants"),
-        people_prev=Sum("participants", filter=Q(date__lte=last_month_end)),
+def activities_headline(
+    *, campaign: Campaign, scope: Org, until: dt.date, last_month_end: dt.date
+) -> list[dict[str, Any]]:
+    """Activities held and their participants up to ``until``, each with its change since the
+    end of last month (one aggregate query)."""
+    head = (
+        Activity.objects.filter(campaign=campaign, date__lte=until)
+        .in_subtree(scope)
+        .aggregate(
+            n=Count("id"),
+            n_prev=Count("id", filter=Q(date__lte=last_month_end)),
+            people=Sum("participants"),
+            people_prev=Sum("participants", filter=Q(date__lte=last_month_end)),
+        )
     )
-    projects = Project.objects.filter(campaign=campaign, org__path__startswith=scope.path)
-    proj = projects.aggregate(
-        n=Count("id"),
-        done=Count("id", filter=Q(status=ProjectStatus.DONE, done_date__lte=until)),
-        done_prev=Count("id", filter=Q(status=ProjectStatus.DONE, done_date__lte=last_month_end)),
-    )
-    problems = Problem.objects.filter(campaign=campaign, org__path__startswith=scope.path)
-    prob = problems.aggregate(
-        n=Count("id"),
-        open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
-        progress=Count("id", filter=Q(status=ProblemStatus.IN_PROGRESS)),
-        done=Count("id", filter=Q(status=ProblemStatus.DONE)),
-        done_prev=Count("id", filter=Q(status=ProblemStatus.DONE, done_date__lte=last_month_end)),
-        overdue=Count("id", filter=problem_overdue_q(until)),
-    )
-    stats.headline = [
-        {
-            "key": "activities",
-            "label": "开展活动",
-            "unit": "场次",
-            "value": head["n"] or 0,
-            "delta": (head["n"] or 0) - (head["n_prev"] or 0),
-        },
-        {
-            "key": "participants",
-            "label": "参加活动",
-            "unit": "人次",
-            "value": head["people"] or 0,
-            "delta": (head["people"] or 0) - (head["people_prev"] or 0),
-        },
-        {
-            "key": "projects_done",
-            "label": "办实事完成",
-            "unit": f"/{proj['n'] or 0} 件",
-            "value": proj["done"] or 0,
-            "delta": (proj["done"] or 0) - (proj["done_prev"] or 0),
-        },
-        {
-            "key": "problems_done",
-            "label": "问题已整改",
-            "unit": f"/{prob['n'] or 0} 个",
-            "value": prob["done"] or 0,
-            "delta": (prob["done"] or 0) - (prob["done_prev"] or 0),
-        },
+    return [
+        _headline("activities", "开展活动", "场次", head["n"], head["n_prev"]),
+        _headline("participants", "参加活动", "人次", head["people"], head["people_prev"]),
     ]
-    stats.problems = {
-        "未整改": prob["open"] or 0,
-        "整改中": prob["progress"] or 0,
-        "已整改": prob["done"] or 0,
-        "超期": prob["overdue"] or 0,
-    }
-    stats.overdue_problems = prob["overdue"] or 0
 
-    by_type = dict(
-        acts.filter(date__lte=until).values_list("type").annotate(n=Count("id")).order_by()
+
+def projects_headline(
+    *, campaign: Campaign, scope: Org, until: dt.date, last_month_end: dt.date
+) -> dict[str, Any]:
+    """Projects done of all projects, with the change since the end of last month."""
+    proj = (
+        Project.objects.filter(campaign=campaign)
+        .in_subtree(scope)
+        .aggregate(
+            n=Count("id"),
+            done=Count("id", filter=Q(status=ProjectStatus.DONE, done_date__lte=until)),
+            done_prev=Count(
+                "id", filter=Q(status=ProjectStatus.DONE, done_date__lte=last_month_end)
+            ),
+        )
     )
-    stats.activities_by_type = sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))
-    # Counted per day in the database (one group per day: a few hundred rows), rolled up into
-    # months here: truncating every row's date to its month costs a function call per row
-    # on SQLite.
-    by_day = acts.filter(date__lte=until).values_list("date").annotate(n=Count("id")).order_by()
+    unit = f"/{proj['n'] or 0} 件"
+    return _headline("projects_done", "办实事完成", unit, proj["done"], proj["done_prev"])
+
+
+def problem_counts(
+    *, campaign: Campaign, scope: Org, until: dt.date, last_month_end: dt.date
+) -> dict[str, int]:
+    """Problems by state (open, in progress, done, overdue on ``until``), all of them, and the
+    ones done by the end of last month (one aggregate query)."""
+    prob = (
+        Problem.objects.filter(campaign=campaign)
+        .in_subtree(scope)
+        .aggregate(
+            n=Count("id"),
+            open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
+            progress=Count("id", filter=Q(status=ProblemStatus.IN_PROGRESS)),
+            done=Count("id", filter=Q(status=ProblemStatus.DONE)),
+            done_prev=Count(
+                "id", filter=Q(status=ProblemStatus.DONE, done_date__lte=last_month_end)
+            ),
+            overdue=Count("id", filter=problem_overdue_q(until)),
+        )
+    )
+    return {name: int(value or 0) for name, value in prob.items()}
+
+
+def _headline(
+    key: str, label: str, unit: str, value: int | None, prev: int | None
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "unit": unit,
+        "value": value or 0,
+        "delta": (value or 0) - (prev or 0),
+    }
+
+
+def activities_by_type(*, campaign: Campaign, scope: Org, until: dt.date) -> list[tuple[str, int]]:
+    """Activities per type up to ``until``, the most frequent first."""
+    rows = (
+        Activity.objects.filter(campaign=campaign, date__lte=until)
+        .in_subtree(scope)
+        .values_list("type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return sorted(((str(t), int(n)) for t, n in rows), key=lambda kv: (-kv[1], kv[0]))
+
+
+def activities_by_month(*, campaign: Campaign, scope: Org, until: dt.date) -> list[tuple[str, int]]:
+    """Activities per month up to ``until``. Counted per day in the database (one group per
+    day: a few hundred rows) and rolled up into months here: truncating every row's date to
+    its month costs a function call per row on SQLite."""
+    by_day = (
+        Activity.objects.filter(campaign=campaign, date__lte=until)
+        .in_subtree(scope)
+        .values_list("date")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     months: dict[str, int] = {}
     for day, n in by_day:
         label = _month_label(day)
         months[label] = months.get(label, 0) + n
-    stats.activities_by_month = sorted(months.items())
+    return sorted(months.items())
 
-    fields = (
-        projects.values_list("field")
+
+def projects_by_field(*, campaign: Campaign, scope: Org) -> list[tuple[str, int, int]]:
+    """Projects per field: (field, total, done)."""
+    rows = (
+        Project.objects.filter(campaign=campaign)
+        .in_subtree(scope)
+        .values_list("field")
         .annotate(n=Count("id"), done=Count("id", filter=Q(status=ProjectStatus.DONE)))
         .order_by("field")
     )
-    stats.projects_by_field = [(f, n, d) for f, n, d in fields]
+    return [(str(f), int(n), int(d)) for f, n, d in rows]
 
-    # Reporting completeness: for each unit directly below the scope, the share of months so
-    # far in which any unit of its subtree reported a value.
-    from xunzhi.ledgers.services import campaign_months
 
+@dataclass
+class Reporting:
+    """Reporting completeness of the units directly below a scope."""
+
+    last_period: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    not_reported: list[dict[str, Any]] = field(default_factory=list)
+
+
+def reporting_completeness(*, campaign: Campaign, scope: Org, last_month_end: dt.date) -> Reporting:
+    """For each unit directly below ``scope``, the share of months so far in which any unit of
+    its subtree reported a value, and whether it reported in the last month."""
     periods = [m for m in campaign_months(campaign) if m <= f"{last_month_end:%Y-%m}"]
-    stats.last_period = periods[-1] if periods else ""
-    children = list(
-        Org.objects.filter(path__startswith=scope.path, depth=scope.depth + 1)
-        .order_by("path")
-        .only("id", "name", "path", "code")
-    )
+    result = Reporting(last_period=periods[-1] if periods else "")
+    children = list(Org.objects.children_of(scope).only("id", "name", "path", "code"))
     if not children:
         children = [scope]
     width = len(children[0].path)
-    reported = (
-        ReportedValue.objects.filter(
-            campaign=campaign, org__path__startswith=scope.path, period__in=periods
-        )
+    values = ReportedValue.objects.filter(campaign=campaign).in_subtree(scope)
+    reported_n = dict(
+        values.filter(period__in=periods)
         .annotate(branch=Substr("org__path", 1, width))
         .values_list("branch")
         .annotate(n=Count("period", distinct=True))
         .order_by()
     )
-    reported_n = dict(reported)
-    last = (
-        set(
-            ReportedValue.objects.filter(
-                campaign=campaign, org__path__startswith=scope.path, period=stats.last_period
-            )
+    last: set[str] = set()
+    if result.last_period:
+        last = set(
+            values.filter(period=result.last_period)
             .annotate(branch=Substr("org__path", 1, width))
             .values_list("branch", flat=True)
             .distinct()
         )
-        if stats.last_period
-        else set()
-    )
     for child in children:
         n = reported_n.get(child.path, 0)
-        stats.reporting.append(
-            {
-                "org": child,
-                "months": n,
-                "of": len(periods),
-                "share": (n / len(periods)) if periods else 0.0,
-            }
-        )
-        if stats.last_period and child.path not in last:
-            stats.not_reported.append({"org": child})
-    stats.pending_reviews = ValueSubmission.objects.filter(
-        campaign=campaign, org__path__startswith=scope.path, status=SubmissionStatus.SUBMITTED
-    ).count()
-    return stats
+        share = (n / len(periods)) if periods else 0.0
+        result.rows.append({"org": child, "months": n, "of": len(periods), "share": share})
+        if result.last_period and child.path not in last:
+            result.not_reported.append({"org": child})
+    return result
 
 
-def _month_label(value) -> str:
+def pending_reviews(*, campaign: Campaign, scope: Org) -> int:
+    """Submissions of the subtree waiting for review."""
+    return (
+        ValueSubmission.objects.filter(campaign=campaign, status=SubmissionStatus.SUBMITTED)
+        .in_subtree(scope)
+        .count()
+    )
+
+
+def dashboard_stats(*, campaign: Campaign, scope: Org, until: dt.date) -> DashboardStats:
+    """Aggregates behind the dashboard of ``scope``, counted up to ``until``."""
+    last_month_end = _month_end(until)
+    prob = problem_counts(
+        campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+    )
+    reporting = reporting_completeness(
+        campaign=campaign, scope=scope, last_month_end=last_month_end
+    )
+    return DashboardStats(
+        until=until,
+        last_month_end=last_month_end,
+        headline=[
+            *activities_headline(
+                campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+            ),
+            projects_headline(
+                campaign=campaign, scope=scope, until=until, last_month_end=last_month_end
+            ),
+            _headline(
+                "problems_done", "问题已整改", f"/{prob['n']} 个", prob["done"], prob["done_prev"]
+            ),
+        ],
+        problems={
+            "未整改": prob["open"],
+            "整改中": prob["progress"],
+            "已整改": prob["done"],
+            "超期": prob["overdue"],
+        },
+        overdue_problems=prob["overdue"],
+        activities_by_type=activities_by_type(campaign=campaign, scope=scope, until=until),
+        activities_by_month=activities_by_month(campaign=campaign, scope=scope, until=until),
+        projects_by_field=projects_by_field(campaign=campaign, scope=scope),
+        reporting=reporting.rows,
+        last_period=reporting.last_period,
+        not_reported=reporting.not_reported,
+        pending_reviews=pending_reviews(campaign=campaign, scope=scope),
+    )
+
+
+def _month_label(value: dt.date | str) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):

@@ -14,8 +14,9 @@ import copy
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.dispatch import Signal
@@ -24,12 +25,16 @@ from django.utils import timezone
 from xunzhi.audit.services import audit_log_delete, audit_log_update
 from xunzhi.ledgers.models import (
     LEDGER_MODELS,
+    LedgerRow,
     ReportedValue,
     SubmissionStatus,
     ValueSubmission,
 )
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
+
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
 
 KIND_NAMES = {
     "activities": "活动台账",
@@ -63,7 +68,7 @@ def _changed(kind: str) -> None:
     ledger_changed.send(sender=None, kind=kind)
 
 
-def ledger_model(kind: str) -> type[models.Model]:
+def ledger_model(kind: str) -> type[LedgerRow]:
     try:
         return LEDGER_MODELS[kind]
     except KeyError as exc:
@@ -404,26 +409,34 @@ def _reviewable(campaign, org: Org, period: str, version: Any) -> ValueSubmissio
     return sub
 
 
-def _expect(sub: ValueSubmission, statuses: tuple[str, ...], action: str, version: int):
+def _expect_version(sub: ValueSubmission, version: int) -> None:
     if sub.version != version:
         raise UserError(
             f"操作失败：{sub.org.name} {sub.period} 的填报状态已被其他用户改变（当前：{sub.status}），"
             "请刷新页面后再操作。"
         )
-    if sub.status not in statuses:
-        raise UserError(
-            f"{sub.org.name} {sub.period} 的填报数据当前为“{sub.status}”，不能{action}。"
-        )
+
+
+def _person(user: AbstractBaseUser | AnonymousUser | None) -> User | None:
+    """The user to record on a submission (none for the command line or a system user)."""
+    return user if isinstance(user, User) and user.pk else None
 
 
 @transaction.atomic
 def values_submit(
-    *, campaign, org: Org, period: str, scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
-    """草稿/已退回 → 已提交 (then locked for the unit until returned)."""
+    """草稿/已退回 → 已提交, if every value check holds (then locked for the unit)."""
     _check_scope(org, scope)
     sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED), "提交", version)
+    _expect_version(sub, version)
+    sub.ensure_can_submit()
     current = dict(
         ReportedValue.objects.filter(campaign=campaign, org=org, period=period).values_list(
             "item", "value"
@@ -434,66 +447,71 @@ def values_submit(
     errors = value_check_errors(campaign, current)
     if errors:
         raise UserError("；".join(errors))
-    sub.status = SubmissionStatus.SUBMITTED
-    sub.submitted_at = timezone.now()
-    sub.submitted_by = user if getattr(user, "pk", None) else None
-    sub.reason = ""
-    sub.version += 1
-    sub.save()
-    _changed("values")
-    return sub
-
-
-def _reviewed(sub: ValueSubmission, *, status: str, user) -> ValueSubmission:
-    """Record a reviewer's decision on a submission (approve, return, un-approve)."""
-    sub.status = status
-    sub.reviewed_at = timezone.now()
-    sub.reviewed_by = user if getattr(user, "pk", None) else None
-    sub.version += 1
-    sub.save()
+    sub.submit(user=_person(user))
     _changed("values")
     return sub
 
 
 @transaction.atomic
 def values_approve(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    reviewer_scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已提交 → 已审核: the values are locked until un-approved."""
-    _check_review_scope(org, reviewer_scope)
-    sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.SUBMITTED,), "审核通过", version)
-    return _reviewed(sub, status=SubmissionStatus.APPROVED, user=user)
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.approve(user=_person(user))
+    _changed("values")
+    return sub
 
 
 @transaction.atomic
 def values_return(
     *,
-    campaign,
+    campaign: Campaign,
     org: Org,
     period: str,
     reason: str,
     reviewer_scope: Org | None,
     version: int,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已提交 → 已退回 with a reason the unit sees; the unit may then edit and resubmit."""
     _check_review_scope(org, reviewer_scope)
-    reason = (reason or "").strip()
-    if not reason:
+    if not (reason or "").strip():
         raise UserError("退回时必须填写退回理由。")
-    sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.SUBMITTED,), "退回", version)
-    sub.reason = reason
-    return _reviewed(sub, status=SubmissionStatus.RETURNED, user=user)
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.send_back(reason=reason or "", user=_person(user))
+    _changed("values")
+    return sub
 
 
 @transaction.atomic
 def values_unapprove(
-    *, campaign, org: Org, period: str, reviewer_scope: Org | None, version: int, user=None
+    *,
+    campaign: Campaign,
+    org: Org,
+    period: str,
+    reviewer_scope: Org | None,
+    version: int,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """已审核 → 已提交: unlocks the period for review again (the reviewer may then return it)."""
+    sub = _review_target(campaign, org, period, reviewer_scope, version)
+    sub.unapprove(user=_person(user))
+    _changed("values")
+    return sub
+
+
+def _review_target(
+    campaign: Campaign, org: Org, period: str, reviewer_scope: Org | None, version: int
+) -> ValueSubmission:
+    """The submission a reviewer acts on: in review scope, locked, at the version they saw."""
     _check_review_scope(org, reviewer_scope)
     sub = _reviewable(campaign, org, period, version)
-    _expect(sub, (SubmissionStatus.APPROVED,), "撤销审核", version)
-    return _reviewed(sub, status=SubmissionStatus.SUBMITTED, user=user)
+    _expect_version(sub, version)
+    return sub

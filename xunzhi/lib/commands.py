@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from django.core.management.base import (
     BaseCommand,
@@ -19,13 +20,13 @@ from xunzhi.lib.errors import UserError, describe_exception
 class XunzhiCommand(BaseCommand):
     """Turns any failure into ``错误：…`` on stderr and exit status 1 (2 for usage errors)."""
 
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             return super().execute(*args, **options)
         except UserError as exc:
             raise CommandError(str(exc)) from exc
 
-    def run_from_argv(self, argv):
+    def run_from_argv(self, argv: list[str]) -> None:
         self._called_from_command_line = True
         parser = self.create_parser(argv[0], argv[1])
         options = parser.parse_args(argv[2:])

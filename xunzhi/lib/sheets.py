@@ -10,6 +10,9 @@ identity).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 #: Prefix added before text starting with = + - @ (and before text already starting with it).
 NEUTRAL_PREFIX = "'"
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -28,10 +31,10 @@ def unneutralise(text: str) -> str:
     return text
 
 
-def safe_cell(value):
+def safe_cell(value: Any) -> Any:
     """A cell value to write: text neutralised, anything else as it is."""
     return neutralise(value) if isinstance(value, str) else value
 
 
-def safe_row(values) -> list:
+def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(v) for v in values]

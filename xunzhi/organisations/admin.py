@@ -6,7 +6,7 @@ from xunzhi.organisations.models import Leader, Org
 
 
 @admin.register(Org)
-class OrgAdmin(TreeAdmin):
+class OrgAdmin(TreeAdmin):  # type: ignore[misc]  # treebeard ships no types
     form = movenodeform_factory(Org)
     list_display = ["name", "code", "kind", "member_count", "is_leading_body"]
     list_filter = ["kind", "is_leading_body", "depth"]
@@ -14,7 +14,7 @@ class OrgAdmin(TreeAdmin):
 
 
 @admin.register(Leader)
-class LeaderAdmin(admin.ModelAdmin):
+class LeaderAdmin(admin.ModelAdmin[Leader]):
     list_display = ["name", "title", "rank", "is_principal", "org"]
     list_filter = ["rank", "is_principal"]
     search_fields = ["name", "title", "org__name"]

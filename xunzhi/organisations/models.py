@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
+from xunzhi.organisations.querysets import OrgManager, SubtreeQuerySet
+
 
 class OrgKind(models.TextChoices):
     CITY = "市", "市"
@@ -20,7 +22,7 @@ class OrgKind(models.TextChoices):
     BRANCH = "党支部", "党支部"
 
 
-class Org(MP_Node):
+class Org(MP_Node):  # type: ignore[misc]  # treebeard ships no types
     """One unit of the tree (组织): a county, township, department or Party organisation."""
 
     code = models.CharField("组织代码", max_length=32, unique=True)
@@ -34,6 +36,8 @@ class Org(MP_Node):
 
     node_order_by = ["code"]
 
+    objects = OrgManager()
+
     class Meta:
         verbose_name = "组织"
         verbose_name_plural = "组织"
@@ -42,9 +46,9 @@ class Org(MP_Node):
     def __str__(self) -> str:
         return self.name
 
-    def subtree_filter(self, prefix: str = "") -> dict[str, str]:
-        """Keyword arguments that select this unit and everything below it."""
-        return {f"{prefix}path__startswith": self.path}
+    def in_subtree_of(self, other: Org) -> bool:
+        """Whether this unit is ``other`` or lies below it."""
+        return bool(self.path.startswith(other.path))
 
 
 class Rank(models.TextChoices):
@@ -77,6 +81,8 @@ class Leader(models.Model):
     rank = models.CharField("职级", max_length=8, choices=Rank.choices, default=Rank.OTHER)
     is_principal = models.BooleanField("主要领导", default=False)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    objects = SubtreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "领导"

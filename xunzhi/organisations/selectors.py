@@ -10,12 +10,12 @@ from xunzhi.organisations.models import Org
 
 def org_subtree(org: Org) -> QuerySet[Org]:
     """The unit and all units below it: one indexed prefix query on the path."""
-    return Org.objects.filter(path__startswith=org.path)
+    return Org.objects.in_subtree(org)
 
 
 def org_root() -> Org:
     """The top of the tree (the first root when several counties are loaded)."""
-    root = Org.objects.get_first_root_node()
+    root: Org | None = Org.objects.get_first_root_node()
     if root is None:
         raise UserError("数据库中还没有组织。请先运行 xunzhi demo-data 或导入组织名册。")
     return root
@@ -24,10 +24,10 @@ def org_root() -> Org:
 def org_find(code_or_name: str) -> Org:
     """One unit by code or by exact name; ambiguous or unknown names are errors naming candidates."""
     text = code_or_name.strip()
-    by_code = Org.objects.filter(code=text).first()
+    by_code: Org | None = Org.objects.filter(code=text).first()
     if by_code is not None:
         return by_code
-    matches = list(Org.objects.filter(name=text)[:6])
+    matches: list[Org] = list(Org.objects.filter(name=text)[:6])
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:

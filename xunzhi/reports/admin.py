@@ -8,7 +8,7 @@ from xunzhi.reports.models import Evaluation, ReportVersion
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not generic at runtime
     list_display = ("unit", "campaign", "group_number", "arrival_date", "until", "updated_at")
     list_filter = ("campaign",)
     search_fields = ("unit__name", "unit__code")
@@ -22,7 +22,7 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not generic at runtime
     list_display = ("evaluation", "created_at", "created_by", "until")
     list_filter = ("evaluation__campaign",)
     readonly_fields = (

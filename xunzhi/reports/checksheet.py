@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from xunzhi.figures.display import figure_display
+from xunzhi.figures.services import RuleResult
 from xunzhi.lib.sheets import safe_row
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ RULE_HEADERS = (
 )
 
 
-def rule_shown_text(result) -> str:
+def rule_shown_text(result: RuleResult) -> str:
     """是 / 否（reason） for a fired rule; empty for one that did not fire."""
     if result.shown:
         return "是"
@@ -54,7 +56,7 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def _header(ws, headers) -> None:
+def _header(ws: Any, headers: Iterable[str]) -> None:
     bold = Font(bold=True)
     row = []
     for text in headers:
@@ -75,8 +77,19 @@ def sheet_title(name: str, used: set[str]) -> str:
 
 
 def check_sheet_build(composed: ComposedReport) -> bytes:
+    """The 数据核对表: one sheet of figures, one of rules, one per rule with its units."""
     wb = Workbook(write_only=True)
     used: set[str] = set()
+    _figures_sheet(wb, used, composed)
+    _rules_sheet(wb, used, composed.rules)
+    for result in composed.rules:
+        _rule_units_sheet(wb, used, result)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _figures_sheet(wb: Any, used: set[str], composed: ComposedReport) -> None:
     printed = {run.figure for block in composed.document.blocks for run in block.runs if run.figure}
     ws = wb.create_sheet(sheet_title("数据项", used))
     figures = composed.figures
@@ -103,9 +116,12 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
                 ]
             )
         )
+
+
+def _rules_sheet(wb: Any, used: set[str], rules: list[RuleResult]) -> None:
     summary = wb.create_sheet(sheet_title("规则", used))
     _header(summary, RULE_HEADERS)
-    for result in composed.rules:
+    for result in rules:
         summary.append(
             safe_row(
                 [
@@ -125,36 +141,35 @@ def check_sheet_build(composed: ComposedReport) -> bytes:
                 ]
             )
         )
-    for result in composed.rules:
-        ws = wb.create_sheet(sheet_title(f"规则-{result.code}", used))
-        rule = result.rule
-        labels = [c.label for c in rule.conditions] if rule else []
-        thresholds = (
-            "；".join(
-                f"{k} {c.compare} {result.thresholds[k]}"
-                for k, c in zip(labels, rule.conditions, strict=True)
-            )
-            if rule
-            else ""
+
+
+def _rule_units_sheet(wb: Any, used: set[str], result: RuleResult) -> None:
+    ws = wb.create_sheet(sheet_title(f"规则-{result.code}", used))
+    rule = result.rule
+    labels = [c.label for c in rule.conditions] if rule else []
+    thresholds = (
+        "；".join(
+            f"{k} {c.compare} {result.thresholds[k]}"
+            for k, c in zip(labels, rule.conditions, strict=True)
         )
+        if rule
+        else ""
+    )
+    ws.append(
+        safe_row(
+            [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+        )
+    )
+    _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
+    for unit in sorted(result.short_units, key=lambda u: u.code):
         ws.append(
             safe_row(
-                [f"{result.name}：{'已触发' if result.fired else '未触发'}；不足条件：{thresholds}"]
+                [
+                    unit.code,
+                    unit.name,
+                    unit.kind,
+                    *(_cell_value(unit.measures.get(label)) for label in labels),
+                    "是" if unit.short else "否",
+                ]
             )
         )
-        _header(ws, ("组织代码", "组织名称", "类型", *labels, "是否不足"))
-        for unit in sorted(result.short_units, key=lambda u: u.code):
-            ws.append(
-                safe_row(
-                    [
-                        unit.code,
-                        unit.name,
-                        unit.kind,
-                        *(_cell_value(unit.measures.get(label)) for label in labels),
-                        "是" if unit.short else "否",
-                    ]
-                )
-            )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

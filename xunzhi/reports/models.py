@@ -6,6 +6,11 @@ from django.conf import settings
 from django.db import models
 
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
+
+
+class ReportVersionQuerySet(SubtreeQuerySet["ReportVersion"]):
+    SUBTREE_FIELD = "evaluation__unit"
 
 
 class Evaluation(models.Model):
@@ -99,6 +104,8 @@ class ReportVersion(models.Model):
     md_path = models.CharField("Markdown 文件", max_length=500, blank=True)
     check_sheet_path = models.CharField("数据核对表", max_length=500, blank=True)
     fired_rules = models.JSONField("触发的规则", default=list, blank=True)
+
+    objects = ReportVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "报告版本"

@@ -16,22 +16,20 @@ from typing import Any
 
 import jinja2
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from xunzhi.campaigns.levels import Level
+from xunzhi.campaigns.models import Campaign
 from xunzhi.figures.engine import Scope
 from xunzhi.figures.services import FigureSet, RuleResult, figures_compute, rules_evaluate
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
-from xunzhi.reports.compose import (
-    document_compose,
-    report_date_default,
-    template_environment,
-    template_read,
-)
+from xunzhi.reports.compose import document_compose, report_date_default
 from xunzhi.reports.document import ReportDocument
 from xunzhi.reports.models import Evaluation, ReportVersion
+from xunzhi.reports.templating import template_environment, template_read
 
 FORMATS = ("docx", "html", "md", "pdf")
 
@@ -58,7 +56,7 @@ class ComposedReport:
     evaluation: Evaluation
 
 
-def evaluation_for(*, campaign, unit: Org, **overrides: Any) -> Evaluation:
+def evaluation_for(*, campaign: Campaign, unit: Org, **overrides: Any) -> Evaluation:
     """The stored evaluation of ``unit`` in ``campaign`` (unsaved defaults when there is none).
 
     ``overrides`` (fields of :class:`Evaluation`, ``None`` = keep) apply to this instance
@@ -174,7 +172,7 @@ def report_generate(
     evaluation: Evaluation,
     formats: tuple[str, ...] | list[str] = ("docx",),
     check_sheet: bool | str | Path = True,
-    user=None,
+    user: User | None = None,
     out_path: str | Path | None = None,
 ) -> ReportVersion:
     """Write the report in ``formats`` (and the check sheet) and record a :class:`ReportVersion`.
@@ -257,7 +255,7 @@ DEMO_EVALUATION = {
 }
 
 
-def report_demo_write(*, campaign, unit: Org, folder: Path) -> ReportVersion:
+def report_demo_write(*, campaign: Campaign, unit: Org, folder: Path) -> ReportVersion:
     """The demo county's report (.docx) and check sheet, written into ``folder`` (``make demo``).
 
     The evaluation keeps any settings already stored; a new one gets the demo's group number,

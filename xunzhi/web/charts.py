@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Any
+
 import pygal
 from django.utils.safestring import SafeString, mark_safe
+from lxml import etree  # type: ignore[import-untyped]  # lxml ships no types
 from pygal.style import Style
 
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif"
@@ -33,8 +38,8 @@ STYLE = Style(
 )
 
 
-def _config(**extra) -> dict:
-    base = dict(
+def _config(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = dict(
         style=STYLE,
         js=[],
         disable_xml_declaration=True,
@@ -56,12 +61,10 @@ def _cjk_margin(labels: list[str]) -> int:
     return int(0.45 * STYLE.label_font_size * longest) + 8
 
 
-def _svg(chart) -> SafeString:
+def _svg(chart: Any) -> SafeString:
     """The chart as inline SVG that passes the Content-Security-Policy: pygal's own <style>
     and <script> and the (script-driven) tooltips are left out; the look comes from the
     stylesheet ``web/charts.css`` (:func:`chart_css`), under the class ``xz-pygal``."""
-    from lxml import etree
-
     root = chart.render_tree()
     for node in root.xpath(
         "//*[local-name()='style' or local-name()='script']"
@@ -73,15 +76,14 @@ def _svg(chart) -> SafeString:
     del root.attrib["id"]
     root.attrib["class"] = f"xz-chart xz-pygal {root.attrib.get('class', '')}".strip()
     root.attrib["role"] = "img"
-    return mark_safe(etree.tostring(root, encoding="unicode"))  # noqa: S308 - pygal escapes
+    svg = str(etree.tostring(root, encoding="unicode"))
+    return mark_safe(svg)  # noqa: S308 - pygal escapes every text
 
 
 def chart_css() -> str:
     """The stylesheet of every chart (pygal's CSS for ``STYLE``, scoped to ``.xz-pygal``)
     plus the legend keys ``.xz-key-0`` … drawn in the series colours. Written to
     ``xunzhi/web/static/web/charts.css`` by ``python -m xunzhi.web.charts``."""
-    import re
-
     chart = pygal.Bar(**_config())
     for i in range(len(STYLE.colors)):
         chart.add(str(i), [1])
@@ -93,8 +95,6 @@ def chart_css() -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the static file
-    from pathlib import Path
-
     target = Path(__file__).resolve().parent / "static" / "web" / "charts.css"
     target.write_text(chart_css(), encoding="utf-8")
     print(f"已写入 {target}")
@@ -142,7 +142,7 @@ def problems_chart(counts: dict[str, int]) -> SafeString:
     return _svg(chart)
 
 
-def reporting_chart(rows: list[dict]) -> SafeString:
+def reporting_chart(rows: list[dict[str, Any]]) -> SafeString:
     rows = sorted(rows, key=lambda r: r["share"])[:20]
     chart = pygal.HorizontalBar(
         **_config(

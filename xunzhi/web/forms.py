@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db.models import QuerySet
 from django.forms import modelform_factory
 
+from xunzhi.campaigns.models import Campaign
+from xunzhi.intake.services import kind_choices
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.ledgers.services import CHOICE_FIELDS, campaign_months, ledger_model
 from xunzhi.organisations.models import Leader, Org, OrgKind, Rank
 from xunzhi.web.models import Role
-from xunzhi.web.scope import scope_orgs, user_scope
+from xunzhi.web.scope import AnyUser, user_scope
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(forms.ModelChoiceField[Org]):
     def label_from_instance(self, obj: Org) -> str:
         return f"{'　' * max(0, obj.depth - 1)}{obj.name}"
 
 
-def _bootstrap(form: forms.Form) -> None:
+def _limit(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Narrow a model-choice field to ``queryset`` (the user's scope)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model choice field")
+    field.queryset = queryset
+
+
+def _bootstrap(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -30,13 +44,13 @@ def _bootstrap(form: forms.Form) -> None:
 
 
 class LoginForm(AuthenticationForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _bootstrap(self)
 
 
 class PasswordForm(PasswordChangeForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _bootstrap(self)
 
@@ -44,10 +58,14 @@ class PasswordForm(PasswordChangeForm):
 _DATE_FIELDS = {"date", "planned_date", "done_date", "deadline", "found_date"}
 
 
-def ledger_form_class(kind: str):
+#: A ledger's form class: a model form that also takes the user (scope) and the campaign.
+LedgerFormClass = Callable[..., forms.ModelForm[Any]]
+
+
+def ledger_form_class(kind: str) -> LedgerFormClass:
     model = ledger_model(kind)
     conf = KINDS[kind]
-    widgets = {
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {
         name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         for name in conf.form_fields
         if name in _DATE_FIELDS
@@ -57,20 +75,18 @@ def ledger_form_class(kind: str):
             widgets[name] = forms.Textarea(attrs={"rows": 3})
     base = modelform_factory(model, fields=list(conf.form_fields), widgets=widgets)
 
-    class LedgerForm(base):
+    class LedgerForm(base):  # type: ignore[valid-type,misc]  # a class made at run time
         version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-        def __init__(self, *args, user, campaign, **kwargs):
+        def __init__(self, *args: Any, user: AnyUser, campaign: Campaign, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.fields["org"] = OrgChoiceField(
-                queryset=scope_orgs(user), label=model._meta.get_field("org").verbose_name
+                queryset=Org.objects.visible_to(user),
+                label=str(getattr(model._meta.get_field("org"), "verbose_name", "组织")),
             )
             if "leader" in self.fields:
-                self.fields["leader"].queryset = (
-                    Leader.objects.filter(org__path__startswith=user_scope(user).path)
-                    .select_related("org")
-                    .order_by("org__path", "name")
-                )
+                leaders = Leader.objects.visible_to(user).select_related("org")
+                _limit(self, "leader", leaders.order_by("org__path", "name"))
             spec = campaign.spec
             for name, (attr, _label) in CHOICE_FIELDS.get(kind, {}).items():
                 if name in self.fields:
@@ -100,12 +116,12 @@ class ValueReturnForm(forms.Form):
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label="台账类型", required=False)
 
-    def __init__(self, *args, rosters: bool = False, **kwargs):
+    def __init__(self, *args: Any, rosters: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from xunzhi.intake.services import kind_choices
-
         choices = [(k, label) for k, label in kind_choices() if rosters or k in KINDS]
-        self.fields["kind"].choices = [("", "自动识别")] + choices
+        field = self.fields["kind"]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [("", "自动识别"), *choices]
         _bootstrap(self)
 
 
@@ -121,9 +137,9 @@ class UserForm(forms.Form):
         help_text="新用户必填；留空则不修改。",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scope"].queryset = scope_orgs(user)
+        _limit(self, "scope", Org.objects.visible_to(user))
         _bootstrap(self)
 
 
@@ -134,9 +150,9 @@ class OrgForm(forms.Form):
     member_count = forms.IntegerField(label="党员数", min_value=0, initial=0)
     parent = OrgChoiceField(label="上级组织", queryset=Org.objects.none())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = scope_orgs(user)
+        _limit(self, "parent", Org.objects.visible_to(user))
         _bootstrap(self)
 
 
@@ -149,7 +165,7 @@ class OrgEditForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _bootstrap(self)
 
@@ -194,10 +210,12 @@ class ReportForm(forms.Form):
     )
     pdf = forms.BooleanField(label="同时生成 PDF", required=False)
 
-    def __init__(self, *args, user, pdf: bool, can_settings: bool, **kwargs):
+    def __init__(
+        self, *args: Any, user: AnyUser, pdf: bool, can_settings: bool, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         scope = user_scope(user)
-        self.fields["unit"].queryset = scope_orgs(user).filter(depth__lte=scope.depth + 1)
+        _limit(self, "unit", Org.objects.visible_to(user).filter(depth__lte=scope.depth + 1))
         if not pdf:
             del self.fields["pdf"]
         if not can_settings:
@@ -215,7 +233,7 @@ class LeaderForm(forms.Form):
     is_principal = forms.BooleanField(label="主要领导", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = scope_orgs(user)
+        _limit(self, "org", Org.objects.visible_to(user))
         _bootstrap(self)

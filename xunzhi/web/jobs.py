@@ -32,10 +32,18 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django_tasks_db.models import DBTaskResult
 
+from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.intake.services import ledger_import
 from xunzhi.lib.errors import UserError, describe_exception
 from xunzhi.lib.sandbox import pid_alive, run_in_child
+from xunzhi.organisations.models import Org
+from xunzhi.reports.models import Evaluation
+from xunzhi.reports.services import report_generate
 from xunzhi.web.models import Job, JobKind, JobStatus
+from xunzhi.web.selectors import figure_cache
+from xunzhi.web.tasks import import_task, report_task
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +74,8 @@ def stored_name(index: int, name: str) -> str:
 
 def job_create_import(
     *,
-    user,
-    scope,
+    user: Any,
+    scope: Org,
     files: list[tuple[str, Any]],
     kind: str = "",
     dry_run: bool = True,
@@ -126,9 +134,23 @@ def job_create_import(
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from xunzhi.web.tasks import import_task
+def job_create_report(*, user: Any, unit: Org, evaluation_id: int, formats: list[str]) -> Job:
+    """A queued report job for an evaluation; the row and its task exist together or not at
+    all."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=JobKind.REPORT,
+            user=user,
+            scope=unit,
+            params={"evaluation": evaluation_id, "formats": formats},
+            message="排队中…",
+            total=3,
+        )
+        report_task.enqueue(job.pk)
+    return job
 
+
+def _enqueue(job_id: int) -> None:
     import_task.enqueue(job_id)
 
 
@@ -136,7 +158,7 @@ def _original_name(job: Job, stored: str) -> str:
     names = job.params.get("original_names") or []
     files = job.params.get("files") or []
     if stored in files and len(names) == len(files):
-        return names[files.index(stored)]
+        return str(names[files.index(stored)])
     return stored[3:] if stored[:2].isdigit() and stored[2:3] == "-" else stored
 
 
@@ -149,7 +171,7 @@ class _Progress:
     until the end. At most four writes a second.
     """
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int) -> None:
         self.job_id = job_id
         self.last = 0.0
 
@@ -167,8 +189,6 @@ def _progress_key(job_id: int) -> str:
 
 
 def job_progress_set(job_id: int, *, done: int, total: int, message: str = "") -> None:
-    from xunzhi.web.selectors import figure_cache
-
     figure_cache().set(_progress_key(job_id), (done, total, str(message)[:500]), 3600)
 
 
@@ -176,8 +196,6 @@ def job_progress_apply(job: Job) -> Job:
     """The job with the latest progress its worker reported (for a job still running)."""
     if job.finished:
         return job
-    from xunzhi.web.selectors import figure_cache
-
     latest = figure_cache().get(_progress_key(job.pk))
     if latest is not None:
         job.done, total, message = latest
@@ -293,8 +311,6 @@ def _body_guarded(body: Callable[[int], None], job_id: int) -> None:
 
 def _import_body(job_id: int) -> None:
     """Read the job's files, call the intake service, store the outcome."""
-    from xunzhi.campaigns.selectors import campaign_get
-    from xunzhi.intake.services import ledger_import
 
     job = Job.objects.select_related("user", "scope").get(pk=job_id)
     folder = job_dir(job)
@@ -328,7 +344,7 @@ def _import_body(job_id: int) -> None:
     )
 
 
-def _summarise(result, job: Job) -> dict[str, Any]:
+def _summarise(result: Any, job: Job) -> dict[str, Any]:
     """The parts of an ``ImportResult`` the page shows, as JSON; annotated books saved to disk."""
     folder = job_dir(job)
     sheets = []
@@ -348,7 +364,7 @@ def _summarise(result, job: Job) -> dict[str, Any]:
         )
     errors = [_issue(e) for e in (getattr(result, "errors", None) or [])]
     warnings = [_issue(w) for w in (getattr(result, "warnings", None) or [])]
-    annotated = []
+    annotated: list[dict[str, str]] = []
     for stored in job.params.get("files", []):
         name = _original_name(job, stored)
         try:
@@ -372,7 +388,7 @@ def _summarise(result, job: Job) -> dict[str, Any]:
     }
 
 
-def _issue(issue) -> str:
+def _issue(issue: object) -> str:
     return str(getattr(issue, "message", None) or issue)
 
 
@@ -380,8 +396,6 @@ def _issue(issue) -> str:
 
 
 def _report_body(job_id: int) -> None:
-    from xunzhi.reports.models import Evaluation
-    from xunzhi.reports.services import report_generate
 
     job = Job.objects.select_related("user").get(pk=job_id)
     _job_update(job_id, message="正在计算数据…", total=3, done=1)
@@ -408,8 +422,6 @@ def jobs_recover() -> int:
     A job belongs to the worker (host and process id) that started it; it is failed when that
     worker no longer runs on this machine. A child process it may have left is killed first.
     """
-    from django_tasks_db.models import DBTaskResult
-
     host = socket.gethostname()
     failed = 0
     for job in Job.objects.filter(status=JobStatus.RUNNING):

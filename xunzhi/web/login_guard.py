@@ -8,24 +8,29 @@ comparison: both thresholds hold with axes' own bookkeeping, cool-off and reset.
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
 from django.db.models import Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from xunzhi.web.forms import LoginForm
 
-class LoginGuardHandler(AxesDatabaseHandler):
-    def get_failures(self, request, credentials=None) -> int:
+
+class LoginGuardHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes ships no types
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         by_account, by_address = (
             attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
-        request.xz_failures = {"account": by_account, "address": by_address}
+        setattr(request, "xz_failures", {"account": by_account, "address": by_address})  # noqa: B010 - read by audit.registry
         scaled = by_address * settings.AXES_FAILURE_LIMIT // settings.LOGIN_FAILURES_ADDRESS
-        return max(by_account, scaled)
+        return int(max(by_account, scaled))
 
 
 def lockout_message() -> str:
@@ -36,15 +41,17 @@ def lockout_message() -> str:
     )
 
 
-def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """The login page again with the lockout message (HTTP 429), for the web and the admin."""
-    from xunzhi.web.forms import LoginForm
-
     return render(
         request,
         "web/login.html",
         {"form": LoginForm(request), "next": "", "locked": lockout_message()},
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )
 
 
@@ -63,6 +70,4 @@ def locked_usernames(usernames: list[str]) -> set[str]:
 
 def login_failures_clear(*, username: str) -> int:
     """Forget an account's failed logins (unlocks it); returns how many records went."""
-    from axes.utils import reset
-
-    return reset(username=username)
+    return int(reset(username=username))

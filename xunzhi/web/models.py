@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import ScopeQuerySet
 
 
 class Role(models.TextChoices):
@@ -30,6 +31,8 @@ class Profile(models.Model):
         help_text="用户可以查看（按角色可以修改）该组织及其下属组织的数据。",
     )
     display_name = models.CharField("姓名", max_length=50, blank=True)
+
+    objects = ScopeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "用户角色与范围"
@@ -84,6 +87,8 @@ class Job(models.Model):
     result = models.JSONField("结果", default=dict, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "后台任务"

@@ -1,19 +1,31 @@
 """Scope and permissions, enforced in one place.
 
 A user's scope is a subtree of the organisation tree (their profile's ``scope`` unit and
-everything below it). Every view reads through :func:`scoped`, every form field's queryset is
-:func:`scope_orgs`, and every object lookup goes through :func:`get_scoped_or_404`, so a
-record outside the scope answers 404 whatever the URL, form field, filter or export.
+everything below it). Every view reads through the models' ``.visible_to(user)``
+(:mod:`xunzhi.organisations.querysets`), every form field's queryset is
+``Org.objects.visible_to(user)``, and every object lookup goes through
+:func:`get_scoped_or_404`, so a record outside the scope answers 404 whatever the URL, form
+field, filter or export.
 """
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model
 from django.http import Http404
 
+from xunzhi.ledgers.services import KIND_NAMES
 from xunzhi.organisations.models import Org
+from xunzhi.organisations.querysets import SubtreeQuerySet
 from xunzhi.web.models import Profile, Role
+
+_M = TypeVar("_M", bound=Model)
+
+#: ``request.user``: a signed-in user (views are behind ``login_required``).
+AnyUser = AbstractBaseUser | AnonymousUser
 
 #: What each role may do (besides reading its scope).
 PERMISSIONS: dict[str, set[str]] = {
@@ -35,40 +47,40 @@ ACTION_NAMES = {
 }
 
 
-def user_profile(user) -> Profile:
+def user_profile(user: AnyUser) -> Profile:
     """The profile of a signed-in user; superusers without one see the whole first tree."""
-    cached = getattr(user, "_xz_profile_cache", None)
+    cached: Profile | None = getattr(user, "_xz_profile_cache", None)
     if cached is not None:
         return cached
-    profile = Profile.objects.select_related("scope").filter(user_id=user.pk).first()
+    profile = Profile.objects.select_related("scope").filter(user_id=user.pk or 0).first()
     if profile is None:
-        if getattr(user, "is_superuser", False):
-            root = Org.objects.get_first_root_node()
+        if isinstance(user, User) and user.is_superuser:
+            root: Org | None = Org.objects.get_first_root_node()
             if root is None:
                 raise PermissionDenied("数据库中还没有组织。")
             profile = Profile(user=user, role=Role.OFFICE, scope=root)
         else:
             raise PermissionDenied("您的账号还没有分配角色和管理范围，请联系县学习教育办。")
-    user._xz_profile_cache = profile
+    setattr(user, "_xz_profile_cache", profile)  # noqa: B010 - a per-request memo
     return profile
 
 
-def user_scope(user) -> Org:
+def user_scope(user: AnyUser) -> Org:
     return user_profile(user).scope
 
 
-def can(user, action: str) -> bool:
+def can(user: AnyUser, action: str) -> bool:
     return action in PERMISSIONS.get(user_profile(user).role, set())
 
 
-def require(user, action: str) -> None:
+def require(user: AnyUser, action: str) -> None:
     if not can(user, action):
         raise PermissionDenied(
             f"您的角色（{user_profile(user).get_role_display()}）不能{ACTION_NAMES[action]}。"
         )
 
 
-def can_edit_kind(user, kind: str) -> bool:
+def can_edit_kind(user: AnyUser, kind: str) -> bool:
     """Clerks and the office edit ledgers; the guidance group records its visits."""
     if kind == "visits":
         return can(user, "visits")
@@ -77,32 +89,16 @@ def can_edit_kind(user, kind: str) -> bool:
     return can(user, "edit")
 
 
-def require_edit_kind(user, kind: str) -> None:
+def require_edit_kind(user: AnyUser, kind: str) -> None:
     if not can_edit_kind(user, kind):
-        from xunzhi.ledgers.services import KIND_NAMES
-
         role = user_profile(user).get_role_display()
         raise PermissionDenied(f"您的角色（{role}）不能修改{KIND_NAMES.get(kind, kind)}。")
 
 
-def scoped(qs: QuerySet, user, *, field: str = "org") -> QuerySet:
-    """``qs`` narrowed to the user's subtree; ``field`` is the path to the Org ('' for Org)."""
-    scope = user_scope(user)
-    lookup = f"{field}__path__startswith" if field else "path__startswith"
-    return qs.filter(**{lookup: scope.path})
-
-
-def scope_orgs(user) -> QuerySet[Org]:
-    """The units a user may see or pick in a form."""
-    return scoped(Org.objects.all(), user, field="").order_by("path")
-
-
-def in_scope(user, org: Org) -> bool:
-    return org.path.startswith(user_scope(user).path)
-
-
-def get_scoped_or_404(qs: QuerySet, user, *, field: str = "org", **lookup):
-    obj = scoped(qs, user, field=field).filter(**lookup).first()
+def get_scoped_or_404(qs: SubtreeQuerySet[_M], user: AnyUser, **lookup: Any) -> _M:
+    """The one object of ``qs`` (a queryset with ``visible_to``) matching ``lookup`` inside the
+    user's scope; anything else is a 404 that does not say whether the record exists."""
+    obj: _M | None = qs.visible_to(user).filter(**lookup).first()
     if obj is None:
         raise Http404("找不到该记录，或该记录不在您的管理范围内。")
     return obj

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.filebased import FileBasedCache
+from django.core.paginator import Paginator
 from django.db.models import Subquery
 from django.utils import timezone
 
+from xunzhi.campaigns.models import Campaign
+from xunzhi.figures.services import figures_compute, rules_evaluate
 from xunzhi.ledgers.models import LEDGER_MODELS
-from xunzhi.ledgers.selectors import DashboardStats, dashboard_stats
+from xunzhi.ledgers.selectors import (
+    DashboardStats,
+    LedgerFilters,
+    dashboard_stats,
+    ledger_filtered,
+    ledger_totals,
+)
+from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
+from xunzhi.reports.problems import problems_select
 from xunzhi.web.models import DataStamp
 
 
@@ -20,21 +34,19 @@ def data_stamp() -> str:
     """A string that changes on every ledger write: the write counter plus each ledger's highest
     id (which also catches bulk loads that send no signal). One query."""
     annotations = {
-        kind: Subquery(model.objects.order_by("-id").values("id")[:1])
+        kind: Subquery(model.objects.order_by("-pk").values("pk")[:1])
         for kind, model in LEDGER_MODELS.items()
     }
     qs = DataStamp.objects.filter(pk=1).annotate(**annotations).values("counter", *annotations)
     row = qs.first()
     if row is None:  # first use: create the counter row once
         DataStamp.objects.get_or_create(pk=1)
-        row = qs.first()
+        row = qs.first() or {}
     return "-".join(str(row[k] or 0) for k in ("counter", *annotations))
 
 
-def figure_cache():
+def figure_cache() -> FileBasedCache:
     """A cache shared by every web worker process (files under ``DATA_DIR/cache/web``)."""
-    from django.core.cache.backends.filebased import FileBasedCache
-
     location = str(Path(settings.DATA_DIR) / "cache" / "web")
     cached = _CACHES.get(location)
     if cached is None:
@@ -44,22 +56,81 @@ def figure_cache():
     return cached
 
 
-_CACHES: dict[str, object] = {}
+_CACHES: dict[str, FileBasedCache] = {}
 
 
-def campaign_today(campaign) -> dt.date:
+def ledger_page_cached(
+    *,
+    kind: str,
+    campaign: Campaign,
+    scope: Org,
+    filters: LedgerFilters,
+    page: str,
+    can_edit: bool,
+    unit_choices: Callable[[], list[Org]],
+    render_rows: Callable[[Iterable[Any]], str],
+) -> dict[str, Any]:
+    """One page (50 rows) of a ledger list: totals, the rows as HTML (``render_rows``), the
+    paginator's facts and the unit picker (``unit_choices``), computed once per data version
+    (the stamp changes on every write) and per everything the page depends on."""
+    key = "xz:list:" + "|".join(
+        str(x)
+        for x in (
+            kind,
+            campaign.pk,
+            scope.path,
+            filters.unit.path if filters.unit else "",
+            filters.type,
+            filters.status,
+            filters.period,
+            filters.q,
+            filters.overdue,
+            filters.until,
+            filters.order,
+            page,
+            can_edit,
+            data_stamp(),
+        )
+    )
+    cache = figure_cache()
+    cached: dict[str, Any] | None = cache.get(key)
+    if cached is None:
+        qs = ledger_filtered(kind=kind, campaign=campaign, scope=scope, filters=filters)
+        totals = ledger_totals(kind=kind, queryset=qs)
+        paginator = Paginator(qs, 50)
+        paginator.count = totals["count"]  # known already: saves the COUNT query
+        current = paginator.get_page(page)
+        cached = {
+            "totals": totals,
+            "rows_html": render_rows(current.object_list),
+            "page": {
+                "number": current.number,
+                "num_pages": paginator.num_pages,
+                "has_previous": current.has_previous(),
+                "has_next": current.has_next(),
+                "previous_page_number": current.number - 1,
+                "next_page_number": current.number + 1,
+            },
+            "units": [(u.code, u.name, u.depth) for u in unit_choices()],
+        }
+        cache.set(key, cached, 3600)
+    return cached
+
+
+def campaign_today(campaign: Campaign) -> dt.date:
     """The cut-off the dashboard counts up to: today, within the campaign's period."""
     today = timezone.localdate()
-    return max(campaign.start_date, min(today, campaign.end_date))
+    day: dt.date = max(campaign.start_date, min(today, campaign.end_date))
+    return day
 
 
 def dashboard_cached(
-    *, campaign, scope: Org, until: dt.date | None = None, stamp: str | None = None
+    *, campaign: Campaign, scope: Org, until: dt.date | None = None, stamp: str | None = None
 ) -> DashboardStats:
     until = until or campaign_today(campaign)
     key = f"xz:dash:{campaign.pk}:{scope.path}:{until}:{stamp or data_stamp()}"
     cache = figure_cache()
-    stats = cache.get(key)
+    stats: DashboardStats | None = cache.get(key)
     if stats is None:
         stats = dashboard_stats(campaign=campaign, scope=scope, until=until)
         cache.set(key, stats, 3600)
@@ -67,25 +138,23 @@ def dashboard_cached(
 
 
 def report_figures_cached(
-    *, campaign, scope: Org, until: dt.date, stamp: str | None = None
-) -> list[dict]:
+    *, campaign: Campaign, scope: Org, until: dt.date, stamp: str | None = None
+) -> list[dict[str, Any]]:
     """Every figure of the report for ``scope`` with its change since the end of last month
     (figures service, computed twice, cached on the data stamp)."""
-    from xunzhi.figures.services import figures_compute
-
     # the campaign file's digest: figure names and definitions change when it is reloaded
     key = (
         f"xz:figs:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
         f"{stamp or data_stamp()}"
     )
     cache = figure_cache()
-    rows = cache.get(key)
-    if rows is not None:
-        return rows
+    cached: list[dict[str, Any]] | None = cache.get(key)
+    if cached is not None:
+        return cached
     last = until.replace(day=1) - dt.timedelta(days=1)
     now = figures_compute(campaign=campaign, unit=scope, until=until)
     before = figures_compute(campaign=campaign, unit=scope, until=max(last, campaign.start_date))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for fig in now:
         prev = before.values.get(fig.code)
         delta = None
@@ -110,20 +179,18 @@ def report_figures_cached(
     return rows
 
 
-def rules_fired_cached(*, campaign, scope: Org, until: dt.date, stamp: str | None = None) -> list:
+def rules_fired_cached(
+    *, campaign: Campaign, scope: Org, until: dt.date, stamp: str | None = None
+) -> list[dict[str, Any]]:
     """The problem rules that fire for ``scope`` (figures service), in the report's order, each
     saying whether the report shows it (the report's own choice, ``problems_select``) and why
     not; cached on the data stamp."""
-    from xunzhi.figures.services import rules_evaluate
-    from xunzhi.lib.errors import UserError
-    from xunzhi.reports.compose import problems_select
-
     key = (
         f"xz:rules:{campaign.pk}:{campaign.source_sha256[:12]}:{scope.path}:{until}:"
         f"{stamp or data_stamp()}"
     )
     cache = figure_cache()
-    fired = cache.get(key)
+    fired: list[dict[str, Any]] | None = cache.get(key)
     if fired is None:
         try:
             results = rules_evaluate(campaign=campaign, unit=scope, until=until)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import itertools
 import unicodedata
+from typing import Any  # python-docx has no type information
 
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -221,12 +222,12 @@ def _signature_indents(items: list[Block | Blank]) -> dict[int, int]:
     return indents
 
 
-def _add_run(paragraph, text: str, kind: str) -> None:
+def _add_run(paragraph: Any, text: str, kind: str) -> None:
     run = paragraph.add_run(text)
     run._r.insert(0, parse_xml(f"<w:rPr {nsdecls('w')}>{_rpr_inner(kind)}</w:rPr>"))
 
 
-def _page_number_paragraph(footer, style, *, odd: bool) -> None:
+def _page_number_paragraph(footer: Any, style: Any, *, odd: bool) -> None:
     footer.is_linked_to_previous = False
     paragraph = footer.paragraphs[0]
     paragraph.style = style
@@ -276,7 +277,7 @@ def _font_table_xml() -> bytes:
     return (xml + "".join(fonts) + "</w:fonts>").encode("utf-8")
 
 
-def _clean_package(document) -> None:
+def _clean_package(document: Any) -> None:
     """Replace the built-in styles and font table; drop the template's leftovers."""
     styles_part = document.part.part_related_by(RT.STYLES)
     styles_part._element = parse_xml(_styles_xml())
@@ -294,7 +295,7 @@ def _clean_package(document) -> None:
         lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-def _set_section(document) -> None:
+def _set_section(document: Any) -> None:
     section = document.sections[0]
     sect_pr = section._sectPr
     section.page_width, section.page_height = PAGE_WIDTH * 635, PAGE_HEIGHT * 635  # EMU

@@ -10,7 +10,7 @@ register = template.Library()
 
 
 @register.filter
-def num(value) -> str:
+def num(value: object) -> str:
     """1234567 → 1,234,567; decimals keep at most two places, trailing zeros dropped."""
     if value is None or value == "":
         return ""

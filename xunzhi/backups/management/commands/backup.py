@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.backups.services import backup_create
 from xunzhi.lib.commands import XunzhiCommand
@@ -13,7 +16,7 @@ class Command(XunzhiCommand):
         "备份数据库和数据目录（上传文件、生成的报告、密钥）到一个 .tar.gz 文件；网站可以照常运行。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "-o",
             "--output",
@@ -21,7 +24,7 @@ class Command(XunzhiCommand):
             help="备份文件（或目录）；默认写入数据目录下的 backups/",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         result = backup_create(output=Path(options["output"]) if options["output"] else None)
         m = result.manifest
         rows = sum(m.tables.values())

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.backups.services import backup_restore
 from xunzhi.lib.commands import XunzhiCommand
@@ -16,11 +19,11 @@ class Command(XunzhiCommand):
         "恢复前请先停止 xunzhi serve。"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive", metavar="FILE", help="xunzhi backup 写出的备份文件")
         parser.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not options["yes"]:
             if not sys.stdin.isatty():
                 raise UserError("恢复会替换当前的全部数据：请确认后加上 --yes 再运行。")

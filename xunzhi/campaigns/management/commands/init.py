@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.services import campaign_load
 from xunzhi.campaigns.spec import builtin_campaign_files
@@ -13,7 +16,7 @@ from xunzhi.lib.commands import XunzhiCommand
 class Command(XunzhiCommand):
     help = "创建或升级数据库，并载入内置的学习教育活动定义（可重复运行）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--campaign",
             action="append",
@@ -22,7 +25,7 @@ class Command(XunzhiCommand):
             help="另外载入的活动定义文件（TOML），可重复。",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         # Static files (Bootstrap, htmx, our CSS) gathered into the data folder, compressed,

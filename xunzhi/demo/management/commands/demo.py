@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management import call_command
+from django.core.management.base import CommandParser
 
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.organisations.models import Org
@@ -14,13 +17,13 @@ ADMIN_PASSWORD = "xunzhi-admin"  # noqa: S105 the documented demo password
 class Command(XunzhiCommand):
     help = "准备演示环境：初始化数据库、生成演示县数据和评估报告，然后启动网页应用。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="演示数据随机种子，默认 1")
         parser.add_argument("--reset", action="store_true", help="清空后重新生成演示数据")
         parser.add_argument("--no-serve", action="store_true", help="准备完成后不启动网页应用")
         parser.add_argument("--bind", default="127.0.0.1:8000", help="监听地址")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         call_command("init", stdout=self.stdout)
         if options["reset"] or not Org.objects.exists():
             from xunzhi.demo.generate import demo_generate

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
 from xunzhi.lib.commands import XunzhiCommand
@@ -28,7 +31,7 @@ def parse_date(text: str, what: str) -> dt.date:
 class Command(XunzhiCommand):
     help = "生成评估报告（Word/HTML/Markdown/PDF）及数据核对表。评估设置取自数据库，可用参数覆盖。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--unit", help="被评估单位的组织代码或名称，默认为组织树的根")
         parser.add_argument("--campaign", help="学习教育活动代码，默认为最近的一个")
         parser.add_argument("--until", help="数据截止日期，如 2021-06-30（报告“截至6月30日”）")
@@ -63,7 +66,7 @@ class Command(XunzhiCommand):
             "--save", action="store_true", help="把以上设置保存到数据库，供网页和以后的报告使用"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["from_draft"] is not None:
             from xunzhi.drafts.cli import report_from_draft
 

@@ -8,11 +8,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
 
 from django.conf import settings
+from django.core.management.base import CommandParser
 
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.env import stored_secret_key
+from xunzhi.web.jobs import job_files_sweep
 
 
 def server_environment(environ: dict[str, str]) -> dict[str, str]:
@@ -30,14 +34,14 @@ def server_environment(environ: dict[str, str]) -> dict[str, str]:
 class Command(XunzhiCommand):
     help = "启动网页应用（gunicorn）和后台任务进程。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--bind", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
         )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn 工作进程数，默认 2")
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         env = server_environment(dict(os.environ))
         worker_cmd = [sys.executable, "-m", "xunzhi.cli", "worker", "--interval", "0.5"]
         worker_cmd += ["--no-reload", "--no-startup-delay"]
@@ -64,7 +68,9 @@ class Command(XunzhiCommand):
             env=env,
         )
 
-        def stop(signum, frame):  # SIGTERM stops the children as Ctrl+C does
+        def stop(
+            signum: int, frame: FrameType | None
+        ) -> NoReturn:  # SIGTERM stops the children as Ctrl+C does
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, stop)
@@ -88,14 +94,14 @@ class WorkerSupervisor:
 
     SWEEP_EVERY = 3600
 
-    def __init__(self, cmd: list[str], env: dict[str, str], command: XunzhiCommand):
+    def __init__(self, cmd: list[str], env: dict[str, str], command: XunzhiCommand) -> None:
         self.cmd, self.env, self.command = cmd, env, command
         self.restarts = 0
         self.delay = 1.0
         self.process = self._start()
         self.next_sweep = time.monotonic() + self.SWEEP_EVERY
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen[bytes]:
         self.started = time.monotonic()
         return subprocess.Popen(self.cmd, env=self.env)  # noqa: S603 argv list of our own commands, no shell
 
@@ -114,8 +120,6 @@ class WorkerSupervisor:
         if now >= self.next_sweep:
             self.next_sweep = now + self.SWEEP_EVERY
             try:
-                from xunzhi.web.jobs import job_files_sweep
-
                 job_files_sweep()
             except Exception as exc:  # noqa: BLE001 - the sweep must never stop the server
                 self.command.stderr.write(f"清理过期上传文件失败：{exc}")
