@@ -33,6 +33,7 @@ from xunzhi.drafts.selectors import (
     editor_blocks,
     figure_rows,
 )
+from xunzhi.drafts.tokens import plain
 from xunzhi.drafts.webglue import (
     download_response,
     get_scoped_or_404,
@@ -314,12 +315,14 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft's whole history (the latest 2 000 entries)."""
     draft = draft_or_404(request.user, pk)
     events = draft.events.select_related("actor").order_by("-created_at", "-pk")
+    shown = list(events[:2000])
+    printed = printed_texts(draft)
+    for e in shown:  # figures as the draft prints them now (in memory only)
+        e.before, e.after = plain(e.before, printed), plain(e.after, printed)
     return render(
         request,
         "drafts/history.html",
-        page_context(
-            request, draft=draft, events=events[:2000], total=events.count(), nav="reports"
-        ),
+        page_context(request, draft=draft, events=shown, total=events.count(), nav="reports"),
     )
 
 
