@@ -10,6 +10,7 @@ import docx
 import pytest
 from django.core.management import call_command
 
+from xunzhi.audit.models import AuditEntry
 from xunzhi.drafts.compare import draft_side, version_side, versions_compare
 from xunzhi.drafts.models import DraftBlock
 from xunzhi.drafts.output import printed_texts
@@ -88,6 +89,8 @@ def test_conflict_is_settled_side_by_side(evaluation):
     assert draft_refresh(draft_id=draft.pk, decisions={block.pk: "mine"}).applied
     kept = DraftBlock.objects.get(pk=block.pk)
     assert kept.text == "用户改过的文字。" and kept.generated == real
+    logged = AuditEntry.objects.filter(object_pk=str(block.pk), action=AuditEntry.Action.UPDATE)
+    assert any("旧模板的文字" in str(e.changes) for e in logged)  # the refresh is in the audit log
     DraftBlock.objects.filter(pk=block.pk).update(generated="旧模板的文字。")
     draft_refresh(draft_id=draft.pk, decisions={block.pk: "theirs"})
     assert DraftBlock.objects.get(pk=block.pk).text == real

@@ -15,6 +15,7 @@ Nothing is written until every conflict has a decision. A 定稿 is never refres
 
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from xunzhi.audit.services import audit_log_update
 from xunzhi.drafts.models import EDITABLE, Action, Draft, DraftBlock
 from xunzhi.drafts.services import Actor, ConflictError, _event
 from xunzhi.drafts.tokens import Snapshot, plain, snapshot
@@ -188,6 +190,10 @@ def draft_refresh(
                     after=fields["text"],
                 )
             DraftBlock.objects.filter(pk=block.pk).update(version=F("version") + 1, **fields)
+            after = copy.copy(block)
+            for name, value in fields.items():
+                setattr(after, name, value)
+            audit_log_update(before=block, after=after)
         order.append(block.pk)
     for position, pk in enumerate(order):
         DraftBlock.objects.filter(pk=pk).update(position=position)
