@@ -17,3 +17,6 @@ try:
 finally:
     for _name in _ASKED:
         del os.environ[_name]
+
+# A test-only app: the model of a throwaway seventh ledger (tests/test_registry.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.kindapp"]  # noqa: F405

@@ -357,20 +357,20 @@ class TestAllOrNothing:
         assert Activity.objects.count() == 0
 
     def test_exception_in_phase_two_leaves_database_as_before(self, county, monkeypatch):
-        from xunzhi.intake import engine
+        from xunzhi.intake import bulk
 
         first = csv_bytes([HEADER, ["2021-06-01", "T11", "宣讲", "原有", 3]])
         ok(county, "a.csv", first)
         before = activities()
-        monkeypatch.setattr(engine, "WRITE_BATCH", 2)
+        monkeypatch.setattr(bulk, "WRITE_BATCH", 2)
         calls = {"n": 0}
-        real = engine._update
+        real = bulk.BulkWriter.update
 
         def boom(*args, **kwargs):
             calls["n"] += 1
             raise RuntimeError("injected failure")
 
-        monkeypatch.setattr(engine, "_update", boom)
+        monkeypatch.setattr(bulk.BulkWriter, "update", boom)
         rows = [HEADER, ["2021-06-01", "T11", "宣讲", "原有", 99]]
         rows += [["2021-06-01", "T11", "宣讲", f"新{i}", 1] for i in range(7)]
         with pytest.raises(RuntimeError, match="injected"):

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xunzhi.intake.services import ledger_export, ledger_import
-from xunzhi.intake.table import LOOKUPS
+from xunzhi.intake.table import lookups
 from xunzhi.intake.values import is_total_label, normalise_header
 from xunzhi.ledgers.models import Activity, Problem, Project, ReportedValue
 from xunzhi.organisations.models import Leader, Org
@@ -36,7 +36,7 @@ def _clean(text: str) -> bool:
         and bool(text)
         and not is_total_label(text)
         and not text.startswith(("（示例）", "(示例)"))
-        and all(normalise_header(text) not in lookup for lookup in LOOKUPS.values())
+        and all(normalise_header(text) not in lookup for lookup in lookups().values())
     )
 
 

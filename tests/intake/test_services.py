@@ -9,9 +9,9 @@ import io
 from django.contrib.auth import get_user_model
 
 from tests.intake.helpers import csv_bytes
-from xunzhi.intake.kinds import KIND_LABELS, KIND_MODELS
 from xunzhi.intake.models import ImportBatch
 from xunzhi.intake.services import ledger_export, ledger_import
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import LEDGER_MODELS, Activity
 
 HEADER = ["日期", "组织", "类型", "标题", "参加人数"]
@@ -22,9 +22,10 @@ def _rows(data: bytes) -> list[list[str]]:
 
 
 def test_labels_and_models_cover_every_ledger():
-    assert set(LEDGER_MODELS) < set(KIND_MODELS) == set(KIND_LABELS)
-    assert all(KIND_MODELS[k] is m for k, m in LEDGER_MODELS.items())
-    assert KIND_LABELS["activities"] == "活动台账"
+    kinds = {k.key: k for k in registry.importable()}
+    assert set(LEDGER_MODELS) < set(kinds)
+    assert all(kinds[k].model is m for k, m in LEDGER_MODELS.items())
+    assert kinds["activities"].label == "活动台账"
 
 
 def test_export_of_a_filtered_queryset_and_of_a_unit(county):

@@ -19,19 +19,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
-    ACTIVITY_ROLLUP_INDEX,
-    Activity,
-    Problem,
     ProblemStatus,
-    Project,
     ProjectStatus,
     ReportedValue,
     Resource,
@@ -39,13 +36,17 @@ from xunzhi.ledgers.models import (
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org, OrgKind, ranks_at_least
 
-MODELS = {
-    "activities": Activity,
-    "projects": Project,
-    "problems": Problem,
-    "resources": Resource,
-    "values": ReportedValue,
-}
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
+
+#: ledger → model, read from the registry of ledger kinds.
+MODELS = registry.MODELS
+
+
+#: org id → the keys of the measured units it belongs to (rules)
+UnitOf = dict[int, tuple[str, ...]]
+#: one grouped pass over a ledger: rows by type, all rows, folded filter → column name
+BaseRows = tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]], dict[Any, str]]
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,11 @@ class Scope:
     start: dt.date
     cutoff: dt.date
     until: dt.date | None
-    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def org_ids(self) -> QuerySet:
-        return Org.objects.in_subtree(self.unit).values("id")
+    def org_ids(self) -> QuerySet[Any]:
+        ids: QuerySet[Any] = Org.objects.in_subtree(self.unit).values("id")
+        return ids
 
     def org_paths(self) -> dict[int, str]:
         """Every org of the subtree: id → path (one small query, cached)."""
@@ -76,7 +78,7 @@ class Scope:
         return paths
 
     @property
-    def level(self):
+    def level(self) -> Any:
         """The evaluated unit's level in the campaign's vocabulary (its words), cached."""
         level = self.cache.get("level")
         if level is None:
@@ -113,7 +115,7 @@ class Scope:
         return self.level.words["rank"] if value == LEVEL_RANK else value
 
     @classmethod
-    def make(cls, *, campaign, unit: Org, until: dt.date | None = None) -> Scope:
+    def make(cls, *, campaign: Campaign, unit: Org, until: dt.date | None = None) -> Scope:
         start, end = campaign.start_date, campaign.end_date
         if isinstance(start, str):
             start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
@@ -145,7 +147,7 @@ def last_period_end(cutoff: dt.date, reporting: str = "month") -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def base_queryset(ledger: str, scope: Scope) -> QuerySet:
+def base_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
     """A ledger's rows in the scope: the subtree (by ``org_id IN (…)``, no join) and the period."""
     return _ledger_queryset(ledger, scope)
 
@@ -211,7 +213,7 @@ def filter_q(ledger: str, key: str, value: Any, scope: Scope) -> Q:
     raise UserError(f"未知的筛选条件：{key}")  # pragma: no cover - the spec parser refuses it
 
 
-def measure_queryset(measure: Measure, scope: Scope, *, with_group: bool = True) -> QuerySet:
+def measure_queryset(measure: Measure, scope: Scope, *, with_group: bool = True) -> QuerySet[Any]:
     """Every row a measure reads (before 'latest' selection for reported values)."""
     qs = base_queryset(measure.ledger, scope)
     for key, value in measure.where:
@@ -223,12 +225,13 @@ def measure_queryset(measure: Measure, scope: Scope, *, with_group: bool = True)
 
 def value_aggregate(scope: Scope, item: str) -> str:
     try:
-        return scope.campaign.spec.value_item(item).aggregate
+        aggregate: str = scope.campaign.spec.value_item(item).aggregate
+        return aggregate
     except KeyError:
         return "sum"
 
 
-def latest_values_queryset(measure: Measure, scope: Scope) -> QuerySet:
+def latest_values_queryset(measure: Measure, scope: Scope) -> QuerySet[Any]:
     """For 'latest' reported-value items: each unit's last period by the cut-off, only."""
     ranked = measure_queryset(measure, scope).annotate(
         _rank=Window(
@@ -260,7 +263,7 @@ def _normal(value: Decimal) -> Decimal | int:
     return int(value) if value == value.to_integral_value() else value
 
 
-def _signature(measure: Measure, scope: Scope) -> tuple:
+def _signature(measure: Measure, scope: Scope) -> tuple[Any, ...]:
     mode = ""
     if measure.ledger == "values":
         items = measure.group_values or ()
@@ -269,7 +272,9 @@ def _signature(measure: Measure, scope: Scope) -> tuple:
     return (measure.ledger, measure.other_filters, mode)
 
 
-def _org_rows(scope: Scope, signature: tuple, members: list[Measure]) -> list[dict[str, Any]]:
+def _org_rows(
+    scope: Scope, signature: tuple[Any, ...], members: list[Measure]
+) -> list[dict[str, Any]]:
     """Rows grouped by (org_id, type-like field), for one filter signature; cached on the scope.
 
     No join to the organisation table: the subtree is an ``org_id IN (…)`` subquery and rows
@@ -284,7 +289,7 @@ def _org_rows(scope: Scope, signature: tuple, members: list[Measure]) -> list[di
     if other and group_field and all(m.group_values is not None for m in members):
         wanted = tuple(sorted({v for m in members for v in (m.group_values or ())}))
     key = (signature, wanted)
-    cached = scope.cache.get(key)
+    cached: list[dict[str, Any]] | None = scope.cache.get(key)
     if cached is not None:
         return cached
     qs = _ledger_queryset(ledger, scope)
@@ -338,11 +343,11 @@ def _folded_keys(scope: Scope, ledger: str) -> list[tuple[str, Any]]:
     return sorted(keys)
 
 
-def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[dict], dict]:
+def _base_rows(scope: Scope, ledger: str) -> BaseRows:
     """One pass over a ledger: counts and sums grouped by (org, type), folded filters as
     conditional counts. Returns rows by type, all rows, and folded filter → column name."""
     cache_key = ("base", ledger)
-    cached = scope.cache.get(cache_key)
+    cached: BaseRows | None = scope.cache.get(cache_key)
     if cached is not None:
         return cached
     group_field = GROUP_FIELDS.get(ledger)
@@ -354,10 +359,10 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
         annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
     keys = ["org_id", *([group_field] if group_field else [])]
     grouped = _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations)
-    # SQLite's planner does not pick the covering index by itself; PostgreSQL's does.
-    use_index = ledger == "activities" and connection.vendor == "sqlite"
-    rows = _fetch(grouped, index_hint=ACTIVITY_ROLLUP_INDEX if use_index else None)
-    by_type: dict[Any, list[dict]] = defaultdict(list)
+    # Activities: both SQLite's and PostgreSQL's planners answer this from the covering index
+    # ``activity_rollup`` by themselves (EXPLAIN in docs/architecture.md); no hint is given.
+    rows = _fetch(grouped)
+    by_type: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_type[row.get(group_field) if group_field else None].append(row)
     result = (dict(by_type), rows, columns)
@@ -365,9 +370,11 @@ def _base_rows(scope: Scope, ledger: str) -> tuple[dict[Any, list[dict]], list[d
     return result
 
 
-def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet:
+def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
     """A ledger's rows in the scope, subtree by ``org_id IN (…)`` (no join to the org table)."""
-    qs = MODELS[ledger].objects.filter(campaign=scope.campaign, org_id__in=scope.org_ids())
+    qs: QuerySet[Any] = MODELS[ledger]._default_manager.filter(
+        campaign=scope.campaign, org_id__in=scope.org_ids()
+    )
     if ledger == "activities":
         qs = qs.filter(date__gte=scope.start, date__lte=scope.cutoff)
     elif ledger == "problems":
@@ -386,7 +393,7 @@ def measures_evaluate(
     the measured units it belongs to, for rules), returns ``{measure: {unit key: Agg}}``.
     """
     measures = list(dict.fromkeys(measures))
-    groups: dict[tuple, list[Measure]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Measure]] = defaultdict(list)
     results: dict[Measure, Any] = {}
     for measure in measures:
         if _base_servable(measure):
@@ -418,7 +425,7 @@ def measures_evaluate(
             continue
         rows = _org_rows(scope, signature[:3], members)
         group_field = GROUP_FIELDS.get(ledger)
-        by_type: dict[Any, list[dict]] = defaultdict(list)
+        by_type: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_type[row.get(group_field) if group_field else None].append(row)
         for measure in members:
@@ -427,13 +434,19 @@ def measures_evaluate(
     return results
 
 
-def _select(by_type: dict, rows: list[dict], wanted: tuple[str, ...] | None) -> list[dict]:
+def _select(
+    by_type: dict[Any, list[dict[str, Any]]],
+    rows: list[dict[str, Any]],
+    wanted: tuple[str, ...] | None,
+) -> list[dict[str, Any]]:
     if wanted is None:
         return rows
     return [row for value in wanted for row in by_type.get(value, ())]
 
 
-def _accumulate(rows, measure: Measure, count_column: str, unit_of) -> Any:
+def _accumulate(
+    rows: list[dict[str, Any]], measure: Measure, count_column: str, unit_of: UnitOf | None
+) -> Any:
     sum_column = f"_s_{measure.sum}" if measure.sum else None
     if unit_of is None:
         single = Agg()
@@ -447,7 +460,7 @@ def _accumulate(rows, measure: Measure, count_column: str, unit_of) -> Any:
     return dict(per_unit)
 
 
-def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
+def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
     by_type, rows, columns = _base_rows(scope, measure.ledger)
     selected = _select(by_type, rows, measure.group_values)
     count_column = "_n"
@@ -460,23 +473,20 @@ def _from_base(measure: Measure, scope: Scope, unit_of) -> Any:
     return _accumulate(selected, measure, count_column, unit_of)
 
 
-def _fetch(qs: QuerySet, *, index_hint: str | None = None) -> list[dict[str, Any]]:
+def _fetch(qs: QuerySet[Any]) -> list[dict[str, Any]]:
     """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
 
     Django's per-row converters cost more than the query for ~10 000 grouped rows; the
     values here are plain numbers and strings, which :class:`Agg` normalises.
     """
     sql, params = qs.query.sql_with_params()
-    if index_hint:
-        table = connection.ops.quote_name(qs.model._meta.db_table)
-        sql = sql.replace(f"FROM {table} WHERE", f"FROM {table} INDEXED BY {index_hint} WHERE", 1)
     names = [*qs.query.values_select, *qs.query.annotation_select]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _latest_rows(qs: QuerySet, keys: list[str], scope: Scope) -> list[dict[str, Any]]:
+def _latest_rows(qs: QuerySet[Any], keys: list[str], scope: Scope) -> list[dict[str, Any]]:
     """GROUP BY over each unit's last reported period: a window function in a derived table."""
     ranked = qs.annotate(
         _rank=Window(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from xunzhi.figures.display import STYLES
+from xunzhi.ledgers import registry
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import OrgKind, Rank
 
@@ -27,36 +28,25 @@ if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
     from xunzhi.campaigns.spec import CampaignSpec
 
-LEDGERS = ("activities", "projects", "problems", "resources", "values")
 
-LEDGER_NAMES = {
-    "activities": "活动台账",
-    "projects": "办实事项目",
-    "problems": "问题清单",
-    "resources": "资源台账",
-    "values": "填报数据",
-}
+#: The ledgers figures may count over, their names, the field one grouped query splits by,
+#: the fields ``sum`` may add up and those a ``list`` figure may list: all read from the
+#: registry of ledger kinds (:mod:`xunzhi.ledgers.registry`).
+def _group_field(kind: registry.LedgerKind) -> str | None:
+    return kind.figures.group_field if kind.figures else None
 
-#: The field a ledger is grouped by in one query (type-like filter), when it has one.
-GROUP_FIELDS = {"activities": "type", "resources": "type", "problems": "source", "values": "item"}
 
-#: Fields that ``sum`` may add up, per ledger.
-SUM_FIELDS = {
-    "activities": {"participants": "参加人数", "beneficiaries": "受益人数"},
-    "projects": {"beneficiaries": "受益人数"},
-    "problems": {},
-    "resources": {"quantity": "数量"},
-    "values": {"value": "数值"},
-}
+def _list_fields(kind: registry.LedgerKind) -> dict[str, str]:
+    return dict(kind.figures.list_fields) if kind.figures else {}
 
-#: Fields a ``list`` figure may list (distinct, non-empty), per ledger.
-LIST_FIELDS = {
-    "activities": {"location": "地点", "title": "标题"},
-    "projects": {"name": "项目名称"},
-    "problems": {"description": "问题描述"},
-    "resources": {"name": "名称"},
-    "values": {},
-}
+
+LEDGERS = registry.FIGURE_KINDS
+LEDGER_NAMES = registry.KindView("label", where=registry.counted)
+GROUP_FIELDS = registry.KindView(
+    _group_field, where=lambda kind: registry.counted(kind) and _group_field(kind) is not None
+)
+SUM_FIELDS = registry.KindView(lambda kind: dict(kind.sum_fields), where=registry.counted)
+LIST_FIELDS = registry.KindView(_list_fields, where=registry.counted)
 
 #: ``leader_rank_at_least = "level"``: the evaluated level's own rank (from the level words).
 LEVEL_RANK = "level"
@@ -262,7 +252,7 @@ def parse_measure(raw: Any, *, spec: CampaignSpec, source: str, what: str) -> Me
     if not isinstance(raw, dict):
         raise UserError(_where(source, f'{what} 必须是表（如 {{ ledger = "activities" }}）。'))
     ledger = raw.get("ledger")
-    if ledger not in LEDGERS:
+    if not isinstance(ledger, str) or ledger not in LEDGERS:
         raise UserError(
             _where(source, f"{what} 的 ledger“{ledger}”无效，应为 {'、'.join(LEDGERS)}。")
         )

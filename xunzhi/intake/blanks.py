@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
-from xunzhi.intake.kinds import Kind, choices_for
+from xunzhi.intake.kinds import Column, Kind, choices_for
 from xunzhi.intake.table import EXAMPLE_MARKS
 from xunzhi.lib.sheets import safe_cell, safe_row
 from xunzhi.organisations.models import Org
+
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -23,16 +28,30 @@ ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 TEMPLATE_ROWS = 2000
 
 
-def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
+def template_workbook(*, kind: Kind, campaign: Campaign | None, scope: Org | None) -> bytes:
+    """A blank workbook of ``kind``: the header, an example row the importer skips, drop-down
+    lists of the campaign's words, the unit list (of ``scope``) and a guide."""
     spec = campaign.spec if campaign is not None else None
-    kind = Kind(kind.name, tuple(c for c in kind.columns if c.template), kind.signature)
+    columns = tuple(c for c in kind.columns if c.template)
     wb = Workbook()
     ws = wb.active
     ws.title = kind.label[:31]
     options = wb.create_sheet("选项")
     units = wb.create_sheet("单位列表")
     guide = wb.create_sheet("填写说明")
+    unit_count, first_unit = _unit_list(units, scope)
+    example = _header(ws, columns, spec, first_unit)
+    _drop_downs(ws, options, columns, spec, unit_count)
+    _example_row(ws, columns, example)
+    options.sheet_state = "hidden"
+    _guide(guide, kind)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
+
+def _unit_list(units: Worksheet, scope: Org | None) -> tuple[int, str | None]:
+    """The 单位列表 sheet: (number of units, the first one's name)."""
     orgs = Org.objects.order_by("path")
     if scope is not None:
         orgs = orgs.in_subtree(scope)
@@ -44,9 +63,15 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
         unit_count += 1
         first_unit = first_unit or name
     units.column_dimensions["B"].width = 30
+    return unit_count, first_unit
 
+
+def _header(
+    ws: Worksheet, columns: tuple[Column, ...], spec: Any, first_unit: str | None
+) -> list[str]:
+    """The header row; returns the example value of each column."""
     example = []
-    for i, col in enumerate(kind.columns, start=1):
+    for i, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.fill = HEADER_FILL
         cell.font = REQUIRED_FONT if col.required else Font(bold=True)
@@ -60,12 +85,19 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
             value = first_unit
         example.append(value)
     ws.freeze_panes = "A2"
+    return example
 
-    # Drop-down lists from the campaign's types, kept on the 选项 sheet (no 255-character limit).
+
+def _drop_downs(
+    ws: Worksheet, options: Worksheet, columns: tuple[Column, ...], spec: Any, unit_count: int
+) -> None:
+    """Drop-down lists from the campaign's types, kept on the 选项 sheet (no 255-character
+    limit), yes/no, and the unit list."""
     opt_col = 0
-    for i, col in enumerate(kind.columns, start=1):
+    for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         rng = f"{letter}2:{letter}{TEMPLATE_ROWS}"
+        dv: DataValidation | None = None
         if col.parse.startswith("choice:") and spec is not None:
             allowed = choices_for(col.parse, spec)
             if not allowed:
@@ -83,12 +115,8 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
                 errorTitle="无效的值",
                 error=f"请从下拉列表中选择{col.header}。",
             )
-            dv.add(rng)
-            ws.add_data_validation(dv)
         elif col.parse == "bool":
             dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-            dv.add(rng)
-            ws.add_data_validation(dv)
         elif col.parse == "org" and unit_count:
             dv = DataValidation(
                 type="list",
@@ -96,14 +124,18 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
                 allow_blank=False,
                 showErrorMessage=False,  # a code is accepted as well as a name
             )
-            dv.add(rng)
-            ws.add_data_validation(dv)
         elif col.parse == "date":
             ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
-    # The example row is marked so that the importer skips it if the clerk leaves it in.
+        if dv is not None:
+            dv.add(rng)
+            ws.add_data_validation(dv)
+
+
+def _example_row(ws: Worksheet, columns: tuple[Column, ...], example: list[str]) -> None:
+    """The example row, marked so that the importer skips it if the clerk leaves it in."""
     marked = False
     for i, value in enumerate(example, start=1):
-        col = kind.columns[i - 1]
+        col = columns[i - 1]
         if not marked and col.parse in ("text", "key") and value:
             value = EXAMPLE_MARKS[0] + value
             marked = True
@@ -114,8 +146,9 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     ws.cell(row=2, column=1).comment = Comment(
         "示例行：以“（示例）”开头的行导入时自动跳过，可删除。", "巡指"
     )
-    options.sheet_state = "hidden"
 
+
+def _guide(guide: Worksheet, kind: Kind) -> None:
     guide.column_dimensions["A"].width = 100
     lines = [
         f"{kind.label}填写说明",
@@ -129,9 +162,6 @@ def template_workbook(*, kind: Kind, campaign, scope: Org | None) -> bytes:
     for line in lines:
         guide.append([line])
     guide["A1"].font = Font(bold=True, size=14)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 #: Above this many cells the annotated copy is rebuilt from the values, not loaded in openpyxl.

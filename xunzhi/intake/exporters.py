@@ -1,7 +1,8 @@
-"""Exporters as registered classes (pretix style): an identifier, columns, a row iterator;
-.xlsx and .csv are rendered from the same iterator.
+"""Exporters (pretix style): columns and a row iterator; .xlsx and .csv are rendered from the
+same iterator. Every ledger kind uses the one :class:`LedgerExporter`, driven by the kind's
+columns in the registry; the two rosters have their own (:func:`exporter_for` picks).
 
-The columns are the import columns of :mod:`xunzhi.intake.kinds`, in the same order and
+The columns are the import columns of the kind, in the same order and
 written the way the importer reads them back (units by name, or by code when the name
 is shared; leaders by name, or ``姓名（组织代码）`` when the name is shared), so
 export → import is the identity. Text that starts with ``=``, ``+``, ``-`` or ``@`` is
@@ -13,23 +14,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, QuerySet
+from django.utils.module_loading import import_string
 
-from xunzhi.intake.kinds import KINDS, Kind
+from xunzhi.intake.kinds import Kind, kind_get
+from xunzhi.intake.ledger_write import _attname
 from xunzhi.intake.values import tags_text
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.lib.sheets import neutralise
 from xunzhi.organisations.models import Leader, Org
 
-EXPORTERS: dict[str, type[Exporter]] = {}
-
-
-def register(cls: type[Exporter]) -> type[Exporter]:
-    EXPORTERS[cls.identifier] = cls
-    return cls
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
+    from xunzhi.organisations.querysets import SubtreeQuerySet
 
 
 class Names:
@@ -67,10 +68,15 @@ class Names:
 
 
 class Exporter:
-    identifier: ClassVar[str]
-    kind: ClassVar[Kind]
+    kind: Kind
 
-    def __init__(self, *, campaign=None, unit: Org | None = None, queryset=None):
+    def __init__(
+        self,
+        *,
+        campaign: Campaign | None = None,
+        unit: Org | None = None,
+        queryset: QuerySet[Any] | None = None,
+    ) -> None:
         self.campaign = campaign
         self.unit = unit
         self._queryset = queryset
@@ -84,16 +90,18 @@ class Exporter:
     def label(self) -> str:
         return self.kind.label
 
-    def queryset(self) -> QuerySet:
+    def queryset(self) -> QuerySet[Any]:
         qs = self._queryset if self._queryset is not None else self.base_queryset()
         if self.unit is not None:
-            qs = qs.in_subtree(self.unit)
+            # every ledger and roster model has a subtree queryset (organisations.querysets)
+            qs = cast("SubtreeQuerySet[Any]", qs).in_subtree(self.unit)
         return qs
 
-    def base_queryset(self) -> QuerySet:
-        return self.kind.model.objects.filter(campaign=self.campaign).order_by("id")
+    def base_queryset(self) -> QuerySet[Any]:
+        qs: QuerySet[Any] = self.kind.model._default_manager.filter(campaign=self.campaign)
+        return qs.order_by("id")
 
-    def rows(self) -> Iterator[list]:
+    def rows(self) -> Iterator[list[Any]]:
         raise NotImplementedError
 
     def file_name(self, suffix: str) -> str:
@@ -155,7 +163,7 @@ class Exporter:
         return buffer.getvalue()
 
 
-def _csv_cell(value) -> str:
+def _csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -163,7 +171,7 @@ def _csv_cell(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+        return decimal_text(value)
     if isinstance(value, str):
         return neutralise(value)
     return str(value)
@@ -173,15 +181,14 @@ def _yes(value: bool) -> str:
     return "是" if value else "否"
 
 
-@register
 class OrgExporter(Exporter):
-    identifier = "orgs"
-    kind = KINDS["orgs"]
+    kind = kind_get("orgs")
 
-    def base_queryset(self) -> QuerySet:
-        return Org.objects.order_by("path")
+    def base_queryset(self) -> QuerySet[Any]:
+        qs: QuerySet[Any] = Org.objects.order_by("path")
+        return qs
 
-    def rows(self) -> Iterator[list]:
+    def rows(self) -> Iterator[list[Any]]:
         by_path = dict(Org.objects.values_list("path", "code"))
         step = Org.steplen
         for o in self.queryset().values_list(
@@ -192,154 +199,65 @@ class OrgExporter(Exporter):
             yield [code, name, parent, kind, members, _yes(leading)]
 
 
-@register
 class LeaderExporter(Exporter):
-    identifier = "leaders"
-    kind = KINDS["leaders"]
+    kind = kind_get("leaders")
 
-    def base_queryset(self) -> QuerySet:
+    def base_queryset(self) -> QuerySet[Any]:
         return Leader.objects.order_by("org__path", "id")
 
-    def rows(self) -> Iterator[list]:
+    def rows(self) -> Iterator[list[Any]]:
         for name, org_id, title, rank, principal in self.queryset().values_list(
             "name", "org_id", "title", "rank", "is_principal"
         ):
             yield [name, self.names.org[org_id], title, rank, _yes(principal)]
 
 
-@register
-class ActivityExporter(Exporter):
-    identifier = "activities"
-    kind = KINDS["activities"]
+class LedgerExporter(Exporter):
+    """Any ledger kind: its import columns read straight from the model, units and leaders
+    written by name, tags as the importer reads them."""
 
-    def rows(self) -> Iterator[list]:
+    def __init__(
+        self,
+        *,
+        kind: Kind,
+        campaign: Campaign | None = None,
+        unit: Org | None = None,
+        queryset: QuerySet[Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        super().__init__(campaign=campaign, unit=unit, queryset=queryset)
+
+    def rows(self) -> Iterator[list[Any]]:
+        model = self.kind.model
+        attnames = [_attname(model, c.field) for c in self.kind.columns]
         org, leader = self.names.org, self.names.leader
-        for r in (
-            self.queryset()
-            .values_list(
-                "date",
-                "org_id",
-                "type",
-                "title",
-                "participants",
-                "leader_id",
-                "beneficiaries",
-                "location",
-                "tags",
-                "note",
-                "version",
-            )
-            .iterator(chunk_size=5000)
-        ):
-            yield [
-                r[0],
-                org[r[1]],
-                r[2],
-                r[3],
-                r[4],
-                leader.get(r[5], ""),
-                r[6],
-                r[7],
-                tags_text(r[8]),
-                r[9],
-                r[10],
-            ]
+        writers: list[Callable[[Any], Any] | None] = []
+        for col in self.kind.columns:
+            if col.parse == "org":
+                writers.append(org.__getitem__)
+            elif col.parse == "leader":
+                writers.append(lambda pk: leader.get(pk, "") if pk is not None else "")
+            elif col.parse == "tags":
+                writers.append(tags_text)
+            else:
+                writers.append(None)
+        active = [(i, w) for i, w in enumerate(writers) if w is not None]
+        for r in self.queryset().values_list(*attnames).iterator(chunk_size=5000):
+            row = list(r)
+            for i, write in active:
+                row[i] = write(row[i])
+            yield row
 
 
-@register
-class ProjectExporter(Exporter):
-    identifier = "projects"
-    kind = KINDS["projects"]
-
-    def rows(self) -> Iterator[list]:
-        org, leader = self.names.org, self.names.leader
-        for r in (
-            self.queryset()
-            .values_list(
-                "name",
-                "org_id",
-                "leader_id",
-                "leader_rank",
-                "field",
-                "planned_date",
-                "status",
-                "done_date",
-                "beneficiaries",
-                "version",
-            )
-            .iterator(chunk_size=5000)
-        ):
-            yield [r[0], org[r[1]], leader.get(r[2], ""), *r[3:]]
-
-
-@register
-class ProblemExporter(Exporter):
-    identifier = "problems"
-    kind = KINDS["problems"]
-
-    def rows(self) -> Iterator[list]:
-        org = self.names.org
-        for r in (
-            self.queryset()
-            .values_list(
-                "source",
-                "org_id",
-                "description",
-                "category",
-                "measures",
-                "deadline",
-                "status",
-                "done_date",
-                "found_date",
-                "version",
-            )
-            .iterator(chunk_size=5000)
-        ):
-            yield [r[0], org[r[1]], *r[2:]]
-
-
-@register
-class ResourceExporter(Exporter):
-    identifier = "resources"
-    kind = KINDS["resources"]
-
-    def rows(self) -> Iterator[list]:
-        org, leader = self.names.org, self.names.leader
-        for r in (
-            self.queryset()
-            .values_list("type", "name", "org_id", "quantity", "leader_id", "note", "version")
-            .iterator(chunk_size=5000)
-        ):
-            yield [r[0], r[1], org[r[2]], r[3], leader.get(r[4], ""), r[5], r[6]]
-
-
-@register
-class ValueExporter(Exporter):
-    identifier = "values"
-    kind = KINDS["values"]
-
-    def rows(self) -> Iterator[list]:
-        org = self.names.org
-        for r in (
-            self.queryset()
-            .values_list("org_id", "period", "item", "value", "version")
-            .iterator(chunk_size=5000)
-        ):
-            yield [org[r[0]], r[1], r[2], r[3], r[4]]
-
-
-@register
-class VisitExporter(Exporter):
-    identifier = "visits"
-    kind = KINDS["visits"]
-
-    def rows(self) -> Iterator[list]:
-        org = self.names.org
-        for r in (
-            self.queryset()
-            .values_list(
-                "date", "group_name", "org_id", "method", "findings", "feedback", "version"
-            )
-            .iterator(chunk_size=5000)
-        ):
-            yield [r[0], r[1], org[r[2]], *r[3:]]
+def exporter_for(
+    kind: Kind,
+    *,
+    campaign: Campaign | None = None,
+    unit: Org | None = None,
+    queryset: QuerySet[Any] | None = None,
+) -> Exporter:
+    """The exporter of ``kind``: the kind's own class when it names one, else the ledger one."""
+    if kind.exporter is None:
+        return LedgerExporter(kind=kind, campaign=campaign, unit=unit, queryset=queryset)
+    cls: type[Exporter] = import_string(kind.exporter)
+    return cls(campaign=campaign, unit=unit, queryset=queryset)

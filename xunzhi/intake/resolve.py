@@ -32,7 +32,8 @@ class OrgRef:
 
     def ancestors(self) -> list[OrgRef]:
         """Known ancestors (nearest first) for units of this import."""
-        out, node = [], self.parent
+        out: list[OrgRef] = []
+        node = self.parent
         while node is not None and len(out) < 64:
             out.append(node)
             node = node.parent
@@ -42,7 +43,7 @@ class OrgRef:
 class OrgIndex:
     """Every unit by code and by name, with its path and whether it lies in the scope."""
 
-    def __init__(self, *, scope: Org | None = None):
+    def __init__(self, *, scope: Org | None = None) -> None:
         self.scope_path = scope.path if scope is not None else ""
         self.by_code: dict[str, OrgRef] = {}
         self.by_name: dict[str, list[OrgRef]] = {}
@@ -72,12 +73,12 @@ class OrgIndex:
 
     def resolve(self, text: object) -> OrgRef:
         try:  # cached by the text as written: a sheet names the same units again and again
-            hit = self._cache[text]  # type: ignore[index]
+            hit = self._cache[text]
         except KeyError:
-            hit = self._cache[text] = self._lookup(to_key(text), text)  # type: ignore[index]
-        if hit.__class__ is CellError:
-            raise hit  # type: ignore[misc]
-        return hit  # type: ignore[return-value]
+            hit = self._cache[text] = self._lookup(to_key(text), text)
+        if isinstance(hit, CellError):
+            raise hit
+        return hit
 
     def visible(self, ref: OrgRef) -> bool:
         """Whether the importing user may see the unit: its suggestions, candidates and
@@ -138,7 +139,7 @@ class LeaderIndex:
     """Leaders by name; a name shared by several is settled by the row's unit, or written
     as ``姓名（组织代码）``."""
 
-    def __init__(self, orgs: OrgIndex):
+    def __init__(self, orgs: OrgIndex) -> None:
         self.orgs = orgs
         self.by_name: dict[str, list[LeaderRef]] = {}
         by_id = {r.id: r for r in orgs.by_code.values() if r.id is not None}
@@ -196,7 +197,8 @@ class LeaderIndex:
         return CellError(f"领导“{text}”不唯一，可能是：{shown}。请写作“姓名（组织代码）”")
 
     def _ancestors(self, ref: OrgRef) -> list[OrgRef]:
-        out, node = [], self.orgs.parent_of(ref)
+        out: list[OrgRef] = []
+        node = self.orgs.parent_of(ref)
         while node is not None and len(out) < 64:
             out.append(node)
             node = self.orgs.parent_of(node)

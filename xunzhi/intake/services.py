@@ -10,21 +10,27 @@ background tasks) calls these functions and nothing else:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
 from xunzhi.audit.services import audit_import_batches, audit_suppressed
 from xunzhi.intake.blanks import annotated_workbook, template_workbook
 from xunzhi.intake.engine import ImportIssue, Plan, SheetSummary, plan_files, plan_write
-from xunzhi.intake.exporters import EXPORTERS
-from xunzhi.intake.kinds import KIND_LABELS, KIND_MODELS, KINDS, kind_get
+from xunzhi.intake.exporters import exporter_for
+from xunzhi.intake.kinds import kind_get
+from xunzhi.ledgers import registry
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 
+if TYPE_CHECKING:
+    from xunzhi.campaigns.models import Campaign
+
 __all__ = [
-    "KIND_LABELS",
-    "KIND_MODELS",
     "ImportIssue",
     "ImportResult",
     "SheetSummary",
@@ -76,8 +82,8 @@ class ImportResult:
         return None
 
 
-def _load_files(files) -> list[tuple[str, bytes]]:
-    out = []
+def _load_files(files: Sequence[tuple[str, bytes] | Path | str]) -> list[tuple[str, bytes]]:
+    out: list[tuple[str, bytes]] = []
     for item in files:
         if isinstance(item, tuple):
             name, data = item
@@ -94,10 +100,10 @@ def _load_files(files) -> list[tuple[str, bytes]]:
 
 def ledger_import(
     *,
-    files: list[tuple[str, bytes]] | list[Path],
-    campaign,
+    files: Sequence[tuple[str, bytes] | Path | str],
+    campaign: Campaign,
     kind: str | None = None,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     scope: Org | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -136,7 +142,8 @@ def ledger_import(
     if result.batch_ids:
         from xunzhi.audit.units import unit_of
 
-        audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(user))
+        person = user if isinstance(user, AbstractBaseUser) else None
+        audit_import_batches(batch_ids=result.batch_ids, unit=scope or unit_of(person))
     result.ok = not plan.errors  # rows changed on the web since their export are refused
     return result
 
@@ -144,19 +151,18 @@ def ledger_import(
 def ledger_export(
     *,
     kind: str,
-    campaign,
+    campaign: Campaign | None,
     unit: Org | None = None,
-    queryset=None,
+    queryset: QuerySet[Any] | None = None,
     fmt: str = "xlsx",
 ) -> bytes:
     """One ledger (or roster) as .xlsx or .csv with the import columns; ``unit`` keeps its
     subtree, ``queryset`` exports an already filtered set of that kind."""
-    kind_get(kind)
-    exporter = EXPORTERS[kind](campaign=campaign, unit=unit, queryset=queryset)
+    exporter = exporter_for(kind_get(kind), campaign=campaign, unit=unit, queryset=queryset)
     return exporter.render(fmt)
 
 
-def ledger_template(*, kind: str, campaign, scope: Org | None = None) -> bytes:
+def ledger_template(*, kind: str, campaign: Campaign | None, scope: Org | None = None) -> bytes:
     """A blank .xlsx to fill in: header, drop-down lists of the campaign's types, the
     unit list (of ``scope`` when given) and an example row the importer skips."""
     return template_workbook(kind=kind_get(kind), campaign=campaign, scope=scope)
@@ -164,4 +170,4 @@ def ledger_template(*, kind: str, campaign, scope: Org | None = None) -> bytes:
 
 def kind_choices() -> list[tuple[str, str]]:
     """(kind, Chinese label) pairs for forms."""
-    return [(k, KIND_LABELS[k]) for k in KINDS]
+    return [(k.key, k.label) for k in registry.importable()]

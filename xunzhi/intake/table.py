@@ -3,18 +3,25 @@ rows), its kind, which column holds what, and which rows are data, blank or tota
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
-from xunzhi.intake.kinds import KINDS, Kind
+from xunzhi.intake.kinds import Kind, kind_get
 from xunzhi.intake.values import is_blank, is_total_label, normalise_header, to_text
+from xunzhi.ledgers import registry
 
 #: How far down a sheet the header may be.
 HEADER_SCAN_ROWS = 20
 #: Template sheets that carry lists for the clerk, never data.
 AUX_SHEETS = {"单位列表", "选项", "填写说明", "错误清单"}
+#: merged cell ranges of a sheet: (first row, first column, last row, last column), 0-based
+Merged = Sequence[tuple[int, int, int, int]]
 EXAMPLE_MARKS = ("（示例）", "(示例)")
 
 
+@lru_cache(maxsize=64)
 def _lookup(kind: Kind) -> dict[str, str]:
     """normalised header text → canonical header, canonical names winning over aliases."""
     table: dict[str, str] = {}
@@ -26,8 +33,14 @@ def _lookup(kind: Kind) -> dict[str, str]:
     return table
 
 
-LOOKUPS = {name: _lookup(kind) for name, kind in KINDS.items()}
-ALL_HEADERS = set().union(*(set(t) for t in LOOKUPS.values()))
+def lookups() -> dict[str, dict[str, str]]:
+    """kind → its header lookup, for every importable kind of the registry."""
+    return {kind.key: _lookup(kind) for kind in registry.importable()}
+
+
+@lru_cache(maxsize=8)
+def _all_headers(kinds: tuple[Kind, ...]) -> frozenset[str]:
+    return frozenset().union(*(_lookup(kind) for kind in kinds))
 
 
 @dataclass
@@ -41,7 +54,9 @@ class Table:
     title_lines: list[str] = field(default_factory=list)
 
 
-def _two_row_texts(rows: list[list], r: int, merged) -> tuple[list[str], list[str], list[str]]:
+def _two_row_texts(
+    rows: list[list[Any]], r: int, merged: Merged
+) -> tuple[list[str], list[str], list[str]]:
     """Rows r and r+1 read as one two-row header: (joined texts, upper, lower)."""
     top = [to_text(v) for v in rows[r]]
     bottom = [to_text(v) for v in rows[r + 1]] if r + 1 < len(rows) else []
@@ -84,20 +99,23 @@ def _score(found: dict[str, int], kind: Kind) -> tuple[int, int]:
     return (1 if has_signature else 0, len(found))
 
 
-def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None) -> Table | None:
+def table_find(
+    raw_rows: list[list[Any]], *, merged: Merged = (), kind_name: str | None = None
+) -> Table | None:
     """The header and kind of a sheet, or None when no known table is in it."""
-    kinds = [KINDS[kind_name]] if kind_name else list(KINDS.values())
-    best: tuple | None = None
+    kinds = [kind_get(kind_name)] if kind_name else registry.importable()
+    all_headers = _all_headers(tuple(registry.importable()))
+    best: tuple[Any, ...] | None = None
     limit = min(len(raw_rows), HEADER_SCAN_ROWS)
     for r in range(limit):
         row = raw_rows[r]
         if not any(not is_blank(v) for v in row):
             continue
         texts = [to_text(v) for v in row]
-        if not any(normalise_header(t) in ALL_HEADERS for t in texts):
+        if not any(normalise_header(t) in all_headers for t in texts):
             continue
         for kind in kinds:
-            lookup = LOOKUPS[kind.name]
+            lookup = _lookup(kind)
             one = _match(texts, lookup)
             candidates = [(one, r, r + 1)]
             if r + 1 < len(raw_rows):
@@ -133,7 +151,7 @@ def table_find(raw_rows: list[list], *, merged=(), kind_name: str | None = None)
     )
 
 
-def row_class(row: list, table: Table) -> str:
+def row_class(row: list[Any], table: Table) -> str:
     """``data``, ``blank``, ``total`` (合计/小计/总计), ``example`` (a template's example row)
     or ``header`` (the header repeated, e.g. on every printed page). Hot: one call per row."""
     strings = []

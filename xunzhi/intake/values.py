@@ -49,13 +49,8 @@ _EDGE_START = _EDGE + NEUTRAL_PREFIX
 
 def to_text(value: object) -> str:
     """Free text: trimmed at both ends (full-width and non-breaking spaces too)."""
-    if (
-        value.__class__ is str
-        and value
-        and value[0] not in _EDGE_START  # type: ignore[index]
-        and value[-1] not in _EDGE  # type: ignore[index]
-    ):
-        return value  # type: ignore[return-value]  # the common, clean case
+    if value.__class__ is str and value and value[0] not in _EDGE_START and value[-1] not in _EDGE:
+        return value  # the common, clean case
     if value is None:
         return ""
     if isinstance(value, str):
@@ -140,7 +135,7 @@ class YearHint:
     """Supplies the year of ``6月1日``: a year named in the sheet's title rows, else the
     year that puts the day inside the campaign period (start year when neither does)."""
 
-    def __init__(self, *, start: dt.date, end: dt.date, title_year: int | None = None):
+    def __init__(self, *, start: dt.date, end: dt.date, title_year: int | None = None) -> None:
         self.start, self.end, self.title_year = start, end, title_year
 
     def year_for(self, month: int, day: int) -> int:

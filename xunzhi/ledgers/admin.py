@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from xunzhi.audit.services import audit_log_delete
 from xunzhi.ledgers.models import (
@@ -13,7 +17,7 @@ from xunzhi.ledgers.models import (
 from xunzhi.ledgers.services import ledger_changed
 
 
-class LedgerAdmin(admin.ModelAdmin):
+class LedgerAdmin(admin.ModelAdmin[Any]):
     """Ledger rows in the admin; deletes announce ``ledger_changed`` like the services do."""
 
     list_select_related = ["org", "campaign"]
@@ -29,12 +33,12 @@ class LedgerAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         audit_log_delete(instance=obj)  # the ledgers have no delete receiver (see xunzhi.audit)
         super().delete_model(request, obj)
         ledger_changed.send(sender=None, kind=obj._meta.model_name)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset.select_related("org"):
             audit_log_delete(instance=obj)
         super().delete_queryset(request, queryset)
@@ -82,7 +86,7 @@ class ReportedValueAdmin(LedgerAdmin):
 
 
 @admin.register(ValueSubmission)
-class ValueSubmissionAdmin(admin.ModelAdmin):
+class ValueSubmissionAdmin(admin.ModelAdmin[ValueSubmission]):
     list_display = ["org", "period", "status", "submitted_at", "reviewed_at"]
     list_filter = ["campaign", "status", "period"]
     search_fields = ["org__name"]

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
 
+from xunzhi.ledgers import registry
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Leader, Org, Rank
 from xunzhi.organisations.querysets import SubtreeQuerySet
@@ -368,11 +369,5 @@ class SupervisionVisit(LedgerRow):
         return f"{self.date} {self.group_name} {self.method}"
 
 
-LEDGER_MODELS = {
-    "activities": Activity,
-    "projects": Project,
-    "problems": Problem,
-    "resources": Resource,
-    "values": ReportedValue,
-    "visits": SupervisionVisit,
-}
+#: kind → model, read from the registry of ledger kinds (:mod:`xunzhi.ledgers.registry`).
+LEDGER_MODELS = registry.MODELS

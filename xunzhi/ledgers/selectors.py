@@ -7,12 +7,14 @@ returned. Figures are aggregate queries; no ledger rows are loaded into Python t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
     Activity,
     Problem,
@@ -23,6 +25,7 @@ from xunzhi.ledgers.models import (
     SubmissionStatus,
     ValueSubmission,
 )
+from xunzhi.ledgers.registry import LedgerKind
 from xunzhi.ledgers.services import campaign_months, ledger_model
 from xunzhi.organisations.models import Org
 from xunzhi.organisations.querysets import SubtreeQuerySet
@@ -30,165 +33,29 @@ from xunzhi.organisations.querysets import SubtreeQuerySet
 if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
 
+#: kind → how it is listed (columns, filters, search and sum fields, form fields): the
+#: registered :class:`~xunzhi.ledgers.registry.LedgerKind` itself, whose ``list_columns``
+#: the list shows as ``columns``.
+KINDS: Mapping[str, KindConfig] = registry.KindView(lambda kind: KindConfig(kind))
 
-@dataclass(frozen=True)
+
 class KindConfig:
-    """How one ledger kind is listed: columns, filters, search and sum fields."""
+    """A ledger kind as its list page reads it: the kind's own attributes, with ``columns``
+    meaning the list's columns (the kind's ``columns`` are its file columns)."""
 
-    kind: str
-    title: str
-    columns: tuple[tuple[str, str], ...]  # (field path, Chinese header)
-    type_field: str | None = None
-    status_field: str | None = None
-    date_field: str | None = None  # the field a period (month) filter applies to
-    period_field: str | None = None  # values: the period string itself
-    search_fields: tuple[str, ...] = ()
-    sum_fields: tuple[tuple[str, str], ...] = ()
-    default_order: str = "-id"
-    select_related: tuple[str, ...] = ("org",)
-    form_fields: tuple[str, ...] = ()
+    def __init__(self, kind: LedgerKind) -> None:
+        self.ledger_kind = kind
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ledger_kind, name)
 
-KINDS: dict[str, KindConfig] = {
-    "activities": KindConfig(
-        kind="activities",
-        title="活动台账",
-        columns=(
-            ("date", "日期"),
-            ("org__name", "组织"),
-            ("type", "类型"),
-            ("title", "标题"),
-            ("participants", "参加人数"),
-            ("leader__name", "主讲/带头领导"),
-            ("beneficiaries", "受益人数"),
-        ),
-        type_field="type",
-        date_field="date",
-        search_fields=("title", "location", "note"),
-        sum_fields=(("participants", "参加人数"), ("beneficiaries", "受益人数")),
-        default_order="-date",
-        select_related=("org", "leader"),
-        form_fields=(
-            "org",
-            "date",
-            "type",
-            "title",
-            "participants",
-            "leader",
-            "beneficiaries",
-            "location",
-            "tags",
-            "note",
-        ),
-    ),
-    "projects": KindConfig(
-        kind="projects",
-        title="办实事项目",
-        columns=(
-            ("name", "项目名称"),
-            ("org__name", "责任单位"),
-            ("leader__name", "领办领导"),
-            ("field", "重点领域"),
-            ("planned_date", "计划完成"),
-            ("status", "状态"),
-            ("done_date", "完成日期"),
-            ("beneficiaries", "受益人数"),
-        ),
-        type_field="field",
-        status_field="status",
-        date_field="planned_date",
-        search_fields=("name",),
-        sum_fields=(("beneficiaries", "受益人数"),),
-        select_related=("org", "leader"),
-        form_fields=(
-            "org",
-            "name",
-            "leader",
-            "leader_rank",
-            "field",
-            "planned_date",
-            "status",
-            "done_date",
-            "beneficiaries",
-        ),
-    ),
-    "problems": KindConfig(
-        kind="problems",
-        title="问题清单",
-        columns=(
-            ("source", "问题来源"),
-            ("org__name", "责任单位"),
-            ("description", "问题描述"),
-            ("category", "问题类别"),
-            ("deadline", "整改时限"),
-            ("status", "整改状态"),
-            ("done_date", "完成日期"),
-        ),
-        type_field="source",
-        status_field="status",
-        date_field="deadline",
-        search_fields=("description", "measures"),
-        form_fields=(
-            "org",
-            "source",
-            "description",
-            "category",
-            "measures",
-            "deadline",
-            "status",
-            "done_date",
-            "found_date",
-        ),
-    ),
-    "resources": KindConfig(
-        kind="resources",
-        title="资源台账",
-        columns=(
-            ("type", "类型"),
-            ("name", "名称"),
-            ("org__name", "组织"),
-            ("quantity", "数量"),
-            ("leader__name", "负责领导"),
-        ),
-        type_field="type",
-        search_fields=("name", "note"),
-        sum_fields=(("quantity", "数量"),),
-        select_related=("org", "leader"),
-        form_fields=("org", "type", "name", "quantity", "leader", "note"),
-    ),
-    "values": KindConfig(
-        kind="values",
-        title="填报数据",
-        columns=(
-            ("org__name", "组织"),
-            ("period", "期间"),
-            ("item", "指标"),
-            ("value", "数值"),
-        ),
-        type_field="item",
-        period_field="period",
-        search_fields=("item",),
-        sum_fields=(("value", "数值"),),
-        default_order="-period_end",
-        form_fields=("org", "period", "item", "value"),
-    ),
-    "visits": KindConfig(
-        kind="visits",
-        title="督导记录",
-        columns=(
-            ("date", "日期"),
-            ("group_name", "督导组"),
-            ("org__name", "被督导单位"),
-            ("method", "方式"),
-            ("findings", "发现问题"),
-        ),
-        type_field="method",
-        date_field="date",
-        search_fields=("findings", "feedback", "group_name"),
-        default_order="-date",
-        form_fields=("org", "date", "group_name", "method", "findings", "feedback"),
-    ),
-}
+    @property
+    def kind(self) -> str:
+        return self.ledger_kind.key
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        return self.ledger_kind.list_columns
 
 
 def ledger_queryset(*, kind: str, campaign: Campaign, scope: Org) -> SubtreeQuerySet[Any]:

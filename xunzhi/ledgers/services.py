@@ -23,40 +23,26 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from xunzhi.audit.services import audit_log_delete, audit_log_update
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
-    LEDGER_MODELS,
     LedgerRow,
     ReportedValue,
     SubmissionStatus,
     ValueSubmission,
 )
 from xunzhi.lib.errors import UserError
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Org
 
 if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
 
-KIND_NAMES = {
-    "activities": "活动台账",
-    "projects": "办实事项目",
-    "problems": "问题清单",
-    "resources": "资源台账",
-    "values": "填报数据",
-    "visits": "督导记录",
-}
+#: kind → Chinese label, read from the registry of ledger kinds.
+KIND_NAMES = registry.LABELS
 
-#: Which campaign list (``CampaignSpec`` attribute) a type-like field must come from.
-CHOICE_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "activities": {"type": ("activity_types", "活动类型")},
-    "projects": {"field": ("project_fields", "重点领域")},
-    "problems": {
-        "source": ("problem_sources", "问题来源"),
-        "category": ("problem_categories", "问题类别"),
-    },
-    "resources": {"type": ("resource_types", "资源类型")},
-    "values": {"item": ("value_item_codes", "填报指标")},
-    "visits": {"method": ("visit_methods", "督导方式")},
-}
+#: kind → {field: (campaign spec attribute, what messages call it)}: the type-like fields whose
+#: words come from the campaign file, read from the registry of ledger kinds.
+CHOICE_FIELDS = registry.KindView(registry.campaign_choice_fields)
 
 LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
@@ -70,7 +56,7 @@ def _changed(kind: str) -> None:
 
 def ledger_model(kind: str) -> type[LedgerRow]:
     try:
-        return LEDGER_MODELS[kind]
+        return registry.MODELS[kind]
     except KeyError as exc:
         known = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
         raise UserError(f"未知的台账类型“{kind}”，应为：{known}。") from exc
@@ -274,13 +260,9 @@ def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]
             errors.append(f"填写了“{check.numerator}”时必须同时填写“{check.denominator}”。")
         elif num is not None and den is not None and num > den:
             errors.append(
-                f"“{check.numerator}”（{_fmt(num)}）不能大于“{check.denominator}”（{_fmt(den)}）。"
+                f"“{check.numerator}”（{decimal_text(num)}）不能大于“{check.denominator}”（{decimal_text(den)}）。"
             )
     return errors
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
 #: The version a form shows for a unit and period nobody has filled yet.

@@ -16,6 +16,7 @@ from django.utils.encoding import escape_uri_path
 from xunzhi.campaigns.models import Campaign
 from xunzhi.campaigns.selectors import campaign_get
 from xunzhi.ledgers.selectors import KINDS
+from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Org
 from xunzhi.web.scope import can, user_profile
 
@@ -135,4 +136,4 @@ def cell_value(obj: Any, path: str) -> Any:
 
 def plain_number(value: Decimal) -> str:
     """A decimal as a person writes it: ``12`` not ``12.00``, ``3.5`` as stored."""
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return decimal_text(value)

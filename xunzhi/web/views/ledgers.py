@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from xunzhi.campaigns.models import Campaign
 from xunzhi.intake.services import ledger_export as export_ledger
-from xunzhi.ledgers.models import ProblemStatus, ProjectStatus
+from xunzhi.ledgers import registry
 from xunzhi.ledgers.selectors import KINDS, KindConfig, LedgerFilters, ledger_filtered
 from xunzhi.ledgers.services import (
     KIND_NAMES,
@@ -76,21 +76,11 @@ def _filters(request: HttpRequest, scope: Org) -> LedgerFilters:
 
 
 def _type_choices(campaign: Campaign, kind: str) -> list[str]:
-    spec = campaign.spec
-    return list(
-        {
-            "activities": spec.activity_types,
-            "projects": spec.project_fields,
-            "problems": spec.problem_sources,
-            "resources": spec.resource_types,
-            "values": spec.value_item_codes,
-            "visits": spec.visit_methods,
-        }[kind]
-    )
+    return registry.type_choices(registry.get(kind), campaign.spec)
 
 
 def _status_choices(kind: str) -> list[str]:
-    return {"projects": ProjectStatus.values, "problems": ProblemStatus.values}.get(kind, [])
+    return registry.status_choices(registry.get(kind))
 
 
 @login_required

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_export
+from xunzhi.intake.services import kind_choices, ledger_export
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -15,12 +17,12 @@ from xunzhi.organisations.selectors import org_find
 class Command(XunzhiCommand):
     help = "导出台账或名册为 .xlsx 或 .csv（列与导入相同，可直接再导入）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "kind",
-            choices=list(KIND_LABELS),
+            choices=[k for k, _label in kind_choices()],
             metavar="KIND",
-            help="、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()),
+            help="、".join(f"{k}（{v}）" for k, v in kind_choices()),
         )
         parser.add_argument(
             "-o", "--output", required=True, metavar="PATH", help="输出文件，后缀 .xlsx 或 .csv"
@@ -28,7 +30,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--unit", metavar="CODE", help="只导出该组织及其下级")
         parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):
@@ -39,5 +41,7 @@ class Command(XunzhiCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
         self.stdout.write(
-            self.style.SUCCESS(f"已导出{KIND_LABELS[options['kind']]}：{out}（{len(data):,} 字节）")
+            self.style.SUCCESS(
+                f"已导出{dict(kind_choices())[options['kind']]}：{out}（{len(data):,} 字节）"
+            )
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_import
+from xunzhi.intake.services import ImportResult, kind_choices, ledger_import
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -20,10 +22,12 @@ SHOWN_ERRORS = 200
 class Command(XunzhiCommand):
     help = "导入台账或组织、领导名册（.xlsx、.xls、.csv）：先校验全部行，有错误则一行也不写入。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE", help="要导入的文件")
         parser.add_argument(
-            "--kind", choices=list(KIND_LABELS), help="台账类型（默认按表头自动识别）"
+            "--kind",
+            choices=[k for k, _label in kind_choices()],
+            help="台账类型（默认按表头自动识别）",
         )
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
         parser.add_argument(
@@ -35,7 +39,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--scope", metavar="CODE", help="只允许导入该组织及其下级的数据")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         campaign = campaign_get(options["campaign"])
         scope = org_find(options["scope"]) if options["scope"] else None
         paths = [Path(f) for f in options["files"]]
@@ -87,7 +91,7 @@ class Command(XunzhiCommand):
             self._write_annotated(result, paths, Path(options["errors_to"]))
         raise UserError(f"导入被拒绝：共 {len(result.errors)} 处错误，未写入任何数据。")
 
-    def _summary(self, result) -> None:
+    def _summary(self, result: ImportResult) -> None:
         if not result.sheets:
             return
         head = ("文件", "工作表", "类型", "行数", "新增", "更新", "未变", "提示")
@@ -113,16 +117,17 @@ class Command(XunzhiCommand):
         if extra:
             self.stdout.write("已忽略的列：" + "、".join(sorted(extra)))
 
-    def _write_annotated(self, result, paths: list[Path], target: Path) -> None:
-        faulty = [p for p in paths if result.annotated_workbook(p.name) is not None]
+    def _write_annotated(self, result: ImportResult, paths: list[Path], target: Path) -> None:
+        books = {p: result.annotated_workbook(p.name) for p in paths}
+        faulty = {p: book for p, book in books.items() if book is not None}
         if len(paths) == 1 and target.suffix.lower() == ".xlsx":
-            outputs = {faulty[0]: target} if faulty else {}
+            outputs = {target: next(iter(faulty.values()))} if faulty else {}
         else:
             target.mkdir(parents=True, exist_ok=True)
-            outputs = {p: target / f"{p.stem}.错误标注.xlsx" for p in faulty}
-        for path, out in outputs.items():
+            outputs = {target / f"{p.stem}.错误标注.xlsx": book for p, book in faulty.items()}
+        for out, book in outputs.items():
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(result.annotated_workbook(path.name))
+            out.write_bytes(book)
             self.stderr.write(f"已写出标注错误的工作簿：{out}")
 
 

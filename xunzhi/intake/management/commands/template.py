@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
 
 from xunzhi.campaigns.selectors import campaign_get
-from xunzhi.intake.kinds import KIND_LABELS
-from xunzhi.intake.services import ledger_template
+from xunzhi.intake.services import kind_choices, ledger_template
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find
@@ -15,18 +17,18 @@ from xunzhi.organisations.selectors import org_find
 class Command(XunzhiCommand):
     help = "生成空白填报模板（表头、下拉选项、单位列表和示例行）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "kind",
-            choices=list(KIND_LABELS),
+            choices=[k for k, _label in kind_choices()],
             metavar="KIND",
-            help="、".join(f"{k}（{v}）" for k, v in KIND_LABELS.items()),
+            help="、".join(f"{k}（{v}）" for k, v in kind_choices()),
         )
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出 .xlsx 文件")
         parser.add_argument("--scope", metavar="CODE", help="单位列表只列该组织及其下级")
         parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])
         if out.suffix.lower() != ".xlsx":
             raise UserError(f"模板文件“{out}”的后缀必须是 .xlsx。")
@@ -35,4 +37,6 @@ class Command(XunzhiCommand):
         data = ledger_template(kind=options["kind"], campaign=campaign, scope=scope)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        self.stdout.write(self.style.SUCCESS(f"已生成{KIND_LABELS[options['kind']]}模板：{out}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已生成{dict(kind_choices())[options['kind']]}模板：{out}")
+        )
