@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "xunzhi.audit",
     "xunzhi.backups",
     "xunzhi.supervision",
+    "xunzhi.drafts",
 ]
 
 MIDDLEWARE = [

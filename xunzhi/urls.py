@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("xunzhi.audit.urls")),
     path("supervision/", include("xunzhi.supervision.urls")),
+    path("drafts/", include("xunzhi.drafts.urls")),
     path("", include("xunzhi.web.urls")),
 ]
