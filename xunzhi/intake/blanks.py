@@ -19,7 +19,11 @@ from xunzhi.lib.sheets import safe_cell, safe_row
 from xunzhi.organisations.models import Org
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from xunzhi.campaigns.models import Campaign
+    from xunzhi.intake.plan import ImportIssue
+    from xunzhi.intake.readers import RawFile
 
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 REQUIRED_FONT = Font(bold=True, color="C00000")
@@ -168,7 +172,7 @@ def _guide(guide: Worksheet, kind: Kind) -> None:
 ANNOTATE_LOAD_CELLS = 200_000
 
 
-def annotated_workbook(*, raw, data: bytes, issues) -> bytes:
+def annotated_workbook(*, raw: RawFile, data: bytes, issues: Sequence[ImportIssue]) -> bytes:
     """The user's workbook back with each faulty cell filled red and commented, plus a
     sheet listing every error. CSV, .xls and large files come back as .xlsx built from their
     values. No cell of it is a live formula: text is neutralised, and a formula of the
@@ -194,10 +198,10 @@ def annotated_workbook(*, raw, data: bytes, issues) -> bytes:
         if issue.row is not None and issue.sheet:
             col = issue.col_index if issue.col_index is not None else 0
             by_cell[(issue.sheet, issue.row, col)].append(issue.reason)
-    for (sheet, row, col), reasons in by_cell.items():
-        if sheet not in wb.sheetnames:
+    for (sheet_name, row_no, col), reasons in by_cell.items():
+        if sheet_name not in wb.sheetnames:
             continue
-        cell = wb[sheet].cell(row=row, column=col + 1)
+        cell = wb[sheet_name].cell(row=row_no, column=col + 1)
         cell.fill = ERROR_FILL
         cell.comment = Comment("\n".join(reasons)[:2000], "巡指", width=300, height=120)
     report = wb.create_sheet("错误清单", 0)
@@ -215,7 +219,7 @@ def annotated_workbook(*, raw, data: bytes, issues) -> bytes:
     return buffer.getvalue()
 
 
-def _defuse(wb, raw) -> None:
+def _defuse(wb: Workbook, raw: RawFile) -> None:
     """Every formula of a loaded workbook becomes the value the reader saw; text is neutralised."""
     values = {sheet.name: sheet.rows for sheet in raw.sheets}
     for ws in wb.worksheets:

@@ -125,11 +125,11 @@ def zip_check(name: str, data: bytes, fmt: str, limits: ReadLimits) -> None:
         if not scanner.sheet:
             continue
         sheet = sheet_names.get(info.filename) or info.filename.rsplit("/", 1)[-1]
-        rows, cols = scanner.extent(limits)
-        if rows is None:  # odd file, or the quick bound is not conclusive: count exactly
+        quick = scanner.extent(limits)
+        if quick is None:  # odd file, or the quick bound is not conclusive: count exactly
             xml = b"".join(_inflate(name, data, info, budget, limits))
-            rows, cols = _xlsx_extent_exact(name, sheet, xml)
-        extent_check(name, sheet, rows, cols, limits)
+            quick = _xlsx_extent_exact(name, sheet, xml)
+        extent_check(name, sheet, *quick, limits)
 
 
 def _expanded(name: str, limits: ReadLimits) -> str:
@@ -139,7 +139,9 @@ def _expanded(name: str, limits: ReadLimits) -> str:
     )
 
 
-def _inflate(name: str, data: bytes, info: zipfile.ZipInfo, budget: int, limits) -> Iterator[bytes]:
+def _inflate(
+    name: str, data: bytes, info: zipfile.ZipInfo, budget: int, limits: ReadLimits
+) -> Iterator[bytes]:
     """The part's bytes in pieces, inflated here and counted as they come (the sizes a zip
     declares may lie)."""
     if info.flag_bits & 0x1:
@@ -165,7 +167,7 @@ def _inflate(name: str, data: bytes, info: zipfile.ZipInfo, budget: int, limits)
     step = 1 << 18
     try:
         for pos in range(0, len(raw), step):
-            feed = raw[pos : pos + step]
+            feed: bytes | memoryview = raw[pos : pos + step]
             while feed and not inflater.eof:
                 out = inflater.decompress(feed, max(budget - size, 0) + 1)
                 size += len(out)
@@ -265,7 +267,7 @@ def _greater_letters(n: int) -> bytes:
     return b"(?:" + b"|".join(parts) + b")"
 
 
-def _scan(rows: int, cols: int) -> re.Pattern:
+def _scan(rows: int, cols: int) -> re.Pattern[bytes]:
     """An odd construct, or a value cell (not self-closing) whose column exceeds ``cols`` or
     whose row exceeds ``rows``: one pass finds either."""
     beyond = rb'<c r="(?:%s[0-9]|[A-Z]++%s")(?:[^>]*[^/>])?>' % (
@@ -279,7 +281,7 @@ def _round_up(n: int) -> int:
     """A bound a quarter above ``n`` with two significant digits (``249999``): its pattern is
     short, and a sheet growing row by row moves it only a few dozen times."""
     target = n + n // 4 + 16
-    scale = 10 ** max(len(str(target)) - 2, 0)
+    scale: int = 10 ** max(len(str(target)) - 2, 0)
     return (target // scale + 1) * scale - 1
 
 
@@ -328,14 +330,14 @@ class _SheetScanner:
             self._pattern = _scan(self.bound_rows, self.cols)
             pos = hit.start() + 1
 
-    def extent(self, limits: ReadLimits) -> tuple[int, int] | tuple[None, None]:
-        """(rows, columns), or (None, None) when only the exact count can tell."""
+    def extent(self, limits: ReadLimits) -> tuple[int, int] | None:
+        """(rows, columns), or None when only the exact count can tell."""
         if self.odd:
-            return None, None
+            return None
         try:
             extent_check("", "", self.bound_rows, self.cols, limits)
         except UserError:
-            return None, None
+            return None
         return self.rows, self.cols
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from xunzhi.intake.limits import ReadLimits, extent_check, size_check, zip_check
 from xunzhi.lib.errors import UserError
@@ -27,7 +28,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 @dataclass
 class RawSheet:
     name: str
-    rows: list[list]
+    rows: list[list[Any]]
     #: merged ranges as (first_row, first_col, last_row, last_col), 0-based inclusive
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
@@ -77,8 +78,9 @@ def _workbook_sheets(name: str, data: bytes, limits: ReadLimits) -> list[RawShee
         sheets = []
         for sheet_name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(sheet_name)
-            if sheet.height and sheet.width:  # the grid from A1, before it becomes lists
-                end_row, end_col = sheet.end
+            end = sheet.end
+            if end is not None and sheet.height and sheet.width:  # the grid from A1, unlisted
+                end_row, end_col = end
                 extent_check(name, sheet_name, end_row + 1, end_col + 1, limits)
             rows = sheet.to_python(skip_empty_area=False)
             merged: list[tuple[int, int, int, int]] = []
@@ -132,12 +134,12 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
 CSV_FIELD_LIMIT = 1024 * 1024
 
 
-def _csv_rows(name: str, text: str, limits: ReadLimits) -> list[list]:
+def _csv_rows(name: str, text: str, limits: ReadLimits) -> list[list[Any]]:
     sample = text[:8192]
     delimiter = ","
     counts = {d: sample.count(d) for d in (",", "\t", ";")}
     if counts[","] == 0 and max(counts.values()) > 0:
-        delimiter = max(counts, key=counts.get)
+        delimiter = max(counts, key=counts.__getitem__)
     elif counts["\t"] > counts[","] * 2:
         delimiter = "\t"
     lines = text.count("\n") + 1

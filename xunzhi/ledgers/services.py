@@ -13,8 +13,9 @@ import calendar
 import copy
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import IntegrityError, models, transaction
@@ -50,24 +51,34 @@ LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 ledger_changed = Signal()
 
 
+#: Checks run before a person's edit (``data``) or delete (``data`` is ``None``) of a stored row;
+#: another app refuses with a :class:`UserError` (the supervision loop guards a 销号 problem).
+edit_guards: list[Callable[[str, models.Model, dict[str, Any] | None], None]] = []
+
+
+def _check_guards(kind: str, current: models.Model, data: dict[str, Any] | None) -> None:
+    for guard in edit_guards:
+        guard(kind, current, data)
+
+
 def _changed(kind: str) -> None:
     ledger_changed.send(sender=None, kind=kind)
 
 
 def ledger_model(kind: str) -> type[LedgerRow]:
     try:
-        return registry.MODELS[kind]
+        return cast("type[LedgerRow]", registry.MODELS[kind])
     except KeyError as exc:
         known = "、".join(f"{k}（{v}）" for k, v in KIND_NAMES.items())
         raise UserError(f"未知的台账类型“{kind}”，应为：{known}。") from exc
 
 
 def _check_scope(org: Org, scope: Org | None) -> None:
-    if scope is not None and not org.path.startswith(scope.path):
+    if scope is not None and not org.in_subtree_of(scope):
         raise UserError(f"组织“{org.name}”不在您的管理范围（{scope.name}）内，不能修改其数据。")
 
 
-def _check_choices(kind: str, campaign, data: dict[str, Any]) -> None:
+def _check_choices(kind: str, campaign: Campaign, data: dict[str, Any]) -> None:
     spec = campaign.spec
     for field, (attr, label) in CHOICE_FIELDS.get(kind, {}).items():
         value = data.get(field)
@@ -80,7 +91,7 @@ def _check_choices(kind: str, campaign, data: dict[str, Any]) -> None:
             )
 
 
-def _check_dates(kind: str, campaign, data: dict[str, Any]) -> None:
+def _check_dates(kind: str, campaign: Campaign, data: dict[str, Any]) -> None:
     if kind == "projects" and data.get("status") == "已完成" and not data.get("done_date"):
         raise UserError("状态为“已完成”的项目必须填写完成日期。")
     if kind == "problems" and data.get("status") == "已整改" and not data.get("done_date"):
@@ -91,7 +102,7 @@ def _check_dates(kind: str, campaign, data: dict[str, Any]) -> None:
             raise UserError(f"日期 {value} 远在学习教育活动结束之后，请检查。")
 
 
-def _check_value_lock(campaign, org: Org, period: str) -> None:
+def _check_value_lock(campaign: Campaign, org: Org, period: str) -> None:
     sub = ValueSubmission.objects.filter(campaign=campaign, org=org, period=period).first()
     if sub is not None and sub.status in LOCKED_STATUSES:
         raise UserError(
@@ -110,7 +121,12 @@ def _duplicate_message(kind: str) -> str:
 
 @transaction.atomic
 def ledger_create(
-    *, kind: str, campaign, data: dict[str, Any], scope: Org | None, user=None
+    *,
+    kind: str,
+    campaign: Campaign,
+    data: dict[str, Any],
+    scope: Org | None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> models.Model:
     """Add one ledger row; ``data`` holds model field values (``org`` an :class:`Org`)."""
     model = ledger_model(kind)
@@ -137,12 +153,12 @@ def ledger_create(
 def ledger_update(
     *,
     kind: str,
-    campaign,
+    campaign: Campaign,
     pk: int,
     version: int,
     data: dict[str, Any],
     scope: Org | None,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> models.Model:
     """Change one row if nobody changed it since ``version`` was read; else refuse."""
     model = ledger_model(kind)
@@ -152,11 +168,12 @@ def ledger_update(
     _check_scope(current.org, scope)
     org = data.get("org", current.org)
     _check_scope(org, scope)
+    _check_guards(kind, current, data)
     _check_choices(kind, campaign, data)
     _check_dates(kind, campaign, data)
-    if kind == "values":
+    if isinstance(current, ReportedValue):
         _check_value_lock(campaign, current.org, current.period)
-        period = data.get("period", current.period)
+        period = str(data.get("period", current.period))
         data = dict(data, period_end=period_end(period, campaign=campaign))
         _check_value_lock(campaign, org, period)
     if current.version != version:
@@ -179,14 +196,17 @@ def ledger_update(
 
 
 @transaction.atomic
-def ledger_delete(*, kind: str, campaign, pk: int, version: int, scope: Org | None) -> None:
+def ledger_delete(
+    *, kind: str, campaign: Campaign, pk: int, version: int, scope: Org | None
+) -> None:
     """Delete one row if it is still at ``version``."""
     model = ledger_model(kind)
     current = model.objects.select_for_update().filter(pk=pk, campaign=campaign).first()
     if current is None:
         raise UserError("该记录已不存在（可能已被其他用户删除）。")
     _check_scope(current.org, scope)
-    if kind == "values":
+    _check_guards(kind, current, None)
+    if isinstance(current, ReportedValue):
         _check_value_lock(campaign, current.org, current.period)
     if current.version != version:
         raise UserError(
@@ -207,7 +227,7 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 WHOLE = "全程"
 
 
-def period_end(period: str, *, campaign) -> dt.date:
+def period_end(period: str, *, campaign: Campaign) -> dt.date:
     """The last day of a period ``2021-06``, ``2021Q2`` or ``全程`` (the campaign's end)."""
     text = (period or "").strip()
     if text == WHOLE:
@@ -222,7 +242,7 @@ def period_end(period: str, *, campaign) -> dt.date:
     raise UserError(f"期间“{period}”无效：应为月份（如 2021-06）、季度（如 2021Q2）或“全程”。")
 
 
-def campaign_months(campaign) -> list[str]:
+def campaign_months(campaign: Campaign) -> list[str]:
     """The campaign's reporting months, ``2021-02`` … ``2022-01``."""
     months = []
     year, month = campaign.start_date.year, campaign.start_date.month
@@ -251,7 +271,7 @@ def _parse_decimal(item: str, raw: Any) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]:
+def value_check_errors(campaign: Campaign, values: Mapping[str, Decimal | None]) -> list[str]:
     """The campaign's ``value_checks`` that ``values`` break: numerator above its denominator."""
     errors = []
     for check in campaign.spec.value_checks:
@@ -269,7 +289,7 @@ def value_check_errors(campaign, values: dict[str, Decimal | None]) -> list[str]
 UNFILLED_VERSION = 0
 
 
-def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmission:
+def _submission(campaign: Campaign, org: Org, period: str, *, version: int) -> ValueSubmission:
     """The period's submission, locked, if it is still at ``version`` (``UNFILLED_VERSION``
     when the caller saw none); else the save is refused. Of two people filling the same unit
     and period for the first time, the second is refused instead of overwriting the first."""
@@ -288,8 +308,8 @@ def _submission(campaign, org: Org, period: str, *, version: int) -> ValueSubmis
             sub = ValueSubmission.objects.select_for_update().get(
                 campaign=campaign, org=org, period=period
             )
-    current = sub.version if sub is not None else UNFILLED_VERSION
-    if current != version:
+    if sub is None or sub.version != version:
+        current = sub.version if sub is not None else UNFILLED_VERSION
         raise UserError(
             f"保存失败：{org.name} {period} 的填报数据已被其他用户修改（您看到的是第 {version} 版，"
             f"当前是第 {current} 版）。您的修改未保存，请刷新页面查看最新数据后重新填写。"
@@ -309,13 +329,13 @@ def _version_given(version: Any) -> int:
 @transaction.atomic
 def values_save(
     *,
-    campaign,
+    campaign: Campaign,
     org: Org,
     period: str,
     values: dict[str, Any],
     scope: Org | None,
     version: int,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> ValueSubmission:
     """Save one unit's values for one period (blank removes an item). Refused when locked,
     when a check fails, or when ``version`` (the submission's as the user saw it, 0 for a
@@ -337,7 +357,7 @@ def values_save(
             campaign=campaign, org=org, period=period
         )
     }
-    merged = {code: rv.value for code, rv in existing.items()}
+    merged: dict[str, Decimal | None] = {code: rv.value for code, rv in existing.items()}
     merged.update(parsed)
     merged = {k: v for k, v in merged.items() if v is not None}
     errors = value_check_errors(campaign, merged)
@@ -378,7 +398,7 @@ def _check_review_scope(org: Org, reviewer_scope: Org | None) -> None:
         raise UserError(f"{org.name} 的填报数据应由上级审核，不能由本级审核。")
 
 
-def _reviewable(campaign, org: Org, period: str, version: Any) -> ValueSubmission:
+def _reviewable(campaign: Campaign, org: Org, period: str, version: Any) -> ValueSubmission:
     """The period's submission, locked; a period nobody has filled cannot be acted on."""
     version = _version_given(version)
     sub = (

@@ -45,6 +45,12 @@ class Command(XunzhiCommand):
             action="store_true",
             help="附评估打分表（下属单位的得分、等次和排名）作为附件",
         )
+        parser.add_argument(
+            "--from-draft",
+            type=int,
+            metavar="N",
+            help="写出第 N 号草稿或定稿（修改后的文字，人工修订列入数据核对表），不重新计算",
+        )
         group = parser.add_argument_group("评估设置（覆盖数据库中保存的设置）")
         group.add_argument("--group", help="指导组序号，如“第三”")
         group.add_argument(
@@ -66,6 +72,12 @@ class Command(XunzhiCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["from_draft"] is not None:
+            from xunzhi.drafts.cli import report_from_draft
+
+            for line in report_from_draft(options):
+                self.stdout.write(line)
+            return
         campaign = campaign_get(options["campaign"])
         unit = org_find(options["unit"]) if options["unit"] else org_root()
         output = Path(options["output"]) if options["output"] else None
