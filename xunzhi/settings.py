@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "xunzhi.backups",
     "xunzhi.supervision",
     "xunzhi.drafts",
+    "xunzhi.evaluation",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("audit/", include("xunzhi.audit.urls")),
     path("supervision/", include("xunzhi.supervision.urls")),
     path("drafts/", include("xunzhi.drafts.urls")),
+    path("", include("xunzhi.evaluation.urls")),
     path("", include("xunzhi.web.urls")),
 ]

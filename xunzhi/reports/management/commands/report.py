@@ -41,6 +41,11 @@ class Command(XunzhiCommand):
         parser.add_argument("-o", "--output", help="输出文件路径，默认写入数据目录 reports/ 下")
         parser.add_argument("--check-sheet", help="同时写出数据核对表（.xlsx）的路径")
         parser.add_argument(
+            "--annex",
+            action="store_true",
+            help="附评估打分表（下属单位的得分、等次和排名）作为附件",
+        )
+        parser.add_argument(
             "--from-draft",
             type=int,
             metavar="N",
@@ -112,6 +117,7 @@ class Command(XunzhiCommand):
             formats=(fmt,),
             check_sheet=options["check_sheet"] or False,
             out_path=output,
+            annex=options["annex"],
         )
         for kind, path in version.paths().items():
             label = "数据核对表" if kind == "xlsx" else f"评估报告（{kind}）"

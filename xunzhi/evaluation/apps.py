@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "xunzhi.evaluation"
+    verbose_name = "评估打分"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from xunzhi.evaluation.models import ManualScore, Survey
+
+        for model, exclude in ((ManualScore, {"version"}), (Survey, {"version"})):
+            fields = [f.name for f in model._meta.concrete_fields if f.name not in {"id", *exclude}]
+            auditlog.register(model, include_fields=fields)
