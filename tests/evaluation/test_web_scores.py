@@ -10,7 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from xunzhi.audit.models import AuditEntry
+from xunzhi.campaigns.models import Campaign
 from xunzhi.evaluation.models import ManualScore
+from xunzhi.evaluation.scoring import unit_scores
+from xunzhi.web.selectors import campaign_today
 
 SCORES = reverse("evaluation:scores")
 
@@ -97,3 +100,29 @@ def test_the_workbook_holds_the_scores_and_neutralises_formula_text(clients, cou
     for row in rows[2:]:
         indicator_scores = row[3 : 3 + 8]
         assert abs(sum(indicator_scores) - row[-3]) < 1e-6
+
+
+def test_the_archive_shows_the_units_score_and_its_manual_scores(clients, county, records):
+    """The evaluation's part of the 督导档案: the unit's score as the ranking has it, and each
+    manual score with who gave it and why."""
+    town = county.townships[0]
+    saved = clients["inspector"].post(
+        _manual_url(town), {"score": "8.5", "note": "台账齐全，个别记录不规范", "version": "0"}
+    )
+    assert saved.status_code == 302
+    campaign = Campaign.objects.get()
+    table = unit_scores(campaign=campaign, unit=county.county, until=campaign_today(campaign))
+    row = next(r for r in table.rows if r.org_id == town.pk)
+    archive = reverse("supervision:archive") + f"?unit={town.code}"
+    page = clients["inspector"].get(archive).content.decode()
+    total = f"{row.total.normalize():f}"
+    assert f"评估得分{total}分，等次“{row.grade}”，{row.kind}第{row.rank}名" in page
+    assert "评分8.5分" in page and "台账齐全，个别记录不规范" in page
+    # the clerk of the township sees its own score in its archive, not its neighbours'
+    own = clients["clerk"].get(reverse("supervision:archive")).content.decode()
+    assert f"评估得分{total}分" in own
+    other = county.townships[1]
+    assert (
+        clients["clerk"].get(reverse("supervision:archive") + f"?unit={other.code}").status_code
+        == 404
+    )

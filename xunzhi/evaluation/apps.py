@@ -8,6 +8,8 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        # registers the evaluation's part of every unit's 督导档案 (supervision's timeline)
+        from xunzhi.evaluation import timeline  # noqa: F401
         from xunzhi.evaluation.models import ManualScore, Survey
 
         for model, exclude in ((ManualScore, {"version"}), (Survey, {"version"})):
