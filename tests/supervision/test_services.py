@@ -283,3 +283,45 @@ def test_the_ledger_cannot_edit_a_closed_problem_or_jump_a_step(finding, county)
     with pytest.raises(UserError, match="销号，不能再在问题清单中修改或删除"):
         edit(measures="改写措施")
     assert Problem.objects.get(pk=finding.pk).category == "作风建设"
+
+
+def test_an_import_cannot_change_a_closed_problem_or_jump_a_step(finding, county):
+    """Re-importing the 问题清单 is held to the ledger's rule: an exported sheet edited and
+    imported again is refused whole, naming the row, when it changes a 销号 problem or the
+    整改状态 of a problem in the loop; other changes of a problem in the loop go through."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from xunzhi.intake.services import ledger_export, ledger_import
+
+    campaign, east = county.campaign, county.townships[0]
+
+    def reimport(**changes: str):
+        wb = load_workbook(io.BytesIO(ledger_export(kind="problems", campaign=campaign)))
+        ws = wb.worksheets[0]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            if row[header.index("问题描述")].value == finding.description:
+                for name, value in changes.items():
+                    row[header.index(name)].value = value
+                target = row[0].row
+        out = io.BytesIO()
+        wb.save(out)
+        result = ledger_import(files=[("问题.xlsx", out.getvalue())], campaign=campaign)
+        return result, target
+
+    result, row_no = reimport(整改状态="已整改")
+    assert not result.ok
+    assert [(e.row, e.reason) for e in result.errors if "督导整改流程" in e.reason] == [
+        (row_no, result.errors[0].reason)
+    ]
+    assert Problem.objects.get(pk=finding.pk).status == "未整改"
+    assert reimport(整改措施="逐支部补课")[0].ok  # not a loop field: allowed
+    rect = rectification_submit(problem=finding, text="已整改", version=1, scope=east)
+    rectification_close(problem=finding, version=rect.version, scope=county.county)
+    before = Problem.objects.get(pk=finding.pk)
+    result, _ = reimport(整改措施="再次改写")
+    assert not result.ok and "已销号，不能通过导入修改" in result.errors[0].reason
+    after = Problem.objects.get(pk=finding.pk)
+    assert (after.measures, after.version) == (before.measures, before.version)

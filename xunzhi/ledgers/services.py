@@ -56,6 +56,12 @@ ledger_changed = Signal()
 edit_guards: list[Callable[[str, models.Model, dict[str, Any] | None], None]] = []
 
 
+#: Checks run before an import updates stored rows: ``(kind, {row id: the row's new values by
+#: field})`` → ``{row id: reason}`` for the rows another app refuses; any refusal refuses the
+#: whole import, as a stale row does.
+import_guards: list[Callable[[str, dict[int, dict[str, Any]]], dict[int, str]]] = []
+
+
 def _check_guards(kind: str, current: models.Model, data: dict[str, Any] | None) -> None:
     for guard in edit_guards:
         guard(kind, current, data)
