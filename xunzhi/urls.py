@@ -11,5 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("xunzhi.audit.urls")),
     path("campaigns/", include("xunzhi.campaigns.urls")),
+    path("supervision/", include("xunzhi.supervision.urls")),
+    path("drafts/", include("xunzhi.drafts.urls")),
+    path("", include("xunzhi.evaluation.urls")),
     path("", include("xunzhi.web.urls")),
 ]

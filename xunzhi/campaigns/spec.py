@@ -375,6 +375,9 @@ def campaign_parse(
     from xunzhi.figures.spec import validate_campaign_figures
 
     validate_campaign_figures(spec, source=source)
+    from xunzhi.evaluation.spec import evaluation_spec_parse
+
+    evaluation_spec_parse(spec, data, source=source, text=text)
     # Store the vocabulary's content, so the database copy is usable on its own; the template's
     # text is stored with the version (``CampaignVersion.template_text``).
     data = dict(data)
