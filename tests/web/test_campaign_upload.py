@@ -4,6 +4,7 @@ command line's messages and nothing is stored; a good one is previewed against t
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -30,6 +31,10 @@ def _files(toml: bytes, template: bytes | None = None, name: str = "dangji-2024.
 
 def _dangji() -> tuple[bytes, bytes]:
     return (DATA / "dangji-2024.toml").read_bytes(), (DATA / "dangji-2024.report.j2").read_bytes()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _error(response) -> str:  # noqa: ANN001
@@ -81,8 +86,9 @@ def test_good_file_is_previewed_then_published(clients, county, records):
     assert "测试县党纪学习教育评估意见" in text  # the sample report's title
     assert not Campaign.objects.filter(code="dangji-2024").exists()  # a preview writes nothing
     form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', text))
-    form.update(source_text=toml.decode(), template_text=template.decode(), note="首次发布")
-    tampered = dict(form, source_text=form["source_text"].replace("读书班期数", "读书期数"))
+    assert base64.b64decode(form["source_b64"]) == toml
+    form.update(note="首次发布")
+    tampered = dict(form, source_b64=_b64(toml.replace("读书班期数".encode(), "读书期数".encode())))
     assert "与预览的不一致" in _error(office.post(URL, tampered))
     response = office.post(URL, form)
     assert response.status_code == 302
@@ -97,8 +103,9 @@ def test_good_file_is_previewed_then_published(clients, county, records):
     ).get()
     assert entry.actor.username == "office"
     # a changed template is a second version
-    form2 = dict(form, template_text=template.decode() + "\n@body\n第二版。\n")
-    page = office.post(URL, _files(toml, form2["template_text"].encode()))
+    template2 = template + "\n@body\n第二版。\n".encode()
+    form2 = dict(form, template_b64=_b64(template2))
+    page = office.post(URL, _files(toml, template2))
     text = page.content.decode()
     assert "更新现有活动" in text
     form2["sha256"] = re.search(r'name="sha256" value="([^"]*)"', text).group(1)

@@ -4,6 +4,7 @@ a new version (``services.campaign_publish``)."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 import jinja2
@@ -70,6 +71,14 @@ class CampaignPreview:
     not_fired: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)  # the sample report's paragraphs
     report_error: str = ""
+
+    @property
+    def source_b64(self) -> str:
+        return base64.b64encode(self.parsed.text.encode("utf-8")).decode("ascii")
+
+    @property
+    def template_b64(self) -> str:
+        return base64.b64encode(self.parsed.template_text.encode("utf-8")).decode("ascii")
 
 
 def campaign_preview(*, parsed: CampaignFile, unit: Org) -> CampaignPreview:
