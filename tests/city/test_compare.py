@@ -85,8 +85,9 @@ def test_counties_match_hand_sql(campaign, city):
     assert a.per_100("activities") == (
         Decimal(expected["activities"][a.org.path] * 100) / members
     ).quantize(Decimal("0.1"))
-    assert a.rate("problems_done_rate") == Decimal(expected["problems_done"][a.org.path]) / (
-        expected["problems"][a.org.path]
+    assert (
+        a.rate("problems_done_rate")
+        == Decimal(expected["problems_done"][a.org.path]) / (expected["problems"][a.org.path])
     )
     # the city's total is the sum of its counties
     assert comparison.total.counts["activities"] == sum(expected["activities"].values())
