@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xunzhi.demo",
     "xunzhi.audit",
     "xunzhi.backups",
+    "xunzhi.city",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,6 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("xunzhi.audit.urls")),
+    path("city/", include("xunzhi.city.urls")),
     path("", include("xunzhi.web.urls")),
 ]
