@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from xunzhi.campaigns.selectors import unit_level
 from xunzhi.city.exports import comparison_workbook
 from xunzhi.city.selectors import cell_text, city_of, comparison_cached, percent, rows_sorted
 from xunzhi.city.webglue import (
@@ -23,7 +24,6 @@ from xunzhi.city.webglue import (
     until_param,
     user_scope,
 )
-from xunzhi.campaigns.selectors import unit_level
 from xunzhi.figures.compare import Comparison, UnitRow
 from xunzhi.organisations.models import OrgKind
 
