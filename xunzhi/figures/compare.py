@@ -130,8 +130,11 @@ def counties_of(unit: Org) -> list[Org]:
     return list(Org.objects.children_of(unit).filter(kind=OrgKind.COUNTY).order_by("path"))
 
 
-def units_compare(*, campaign: Campaign, unit: Org, until: dt.date | None = None) -> Comparison:
-    """Every county below ``unit`` (a city) compared (see the module's docstring)."""
+def units_compare(
+    *, campaign: Campaign, unit: Org, until: dt.date | None = None, rules: bool = True
+) -> Comparison:
+    """Every county below ``unit`` (a city) compared (see the module's docstring); without
+    ``rules`` the rules' extents are left out (the city report needs only the counts)."""
     counties = counties_of(unit)
     if not counties:
         raise UserError(f"“{unit.name}”下没有县（市、区），无法比较。")
@@ -139,7 +142,7 @@ def units_compare(*, campaign: Campaign, unit: Org, until: dt.date | None = None
     rows = {c.path: UnitRow(org=c) for c in counties}
     county_of = _county_map(scope, list(rows))
     _counts_fill(scope, county_of, rows)
-    rules = _rules_fill(campaign, scope, counties, rows)
+    rule_names = _rules_fill(campaign, scope, counties, rows) if rules else []
     total = UnitRow(org=unit)
     for row in rows.values():
         for key in total.counts:
@@ -148,7 +151,7 @@ def units_compare(*, campaign: Campaign, unit: Org, until: dt.date | None = None
             before = total.rules.get(code, RuleExtent(0, 0))
             total.rules[code] = RuleExtent(before.short + extent.short, before.total + extent.total)
     return Comparison(
-        unit=unit, until=scope.cutoff, rows=list(rows.values()), total=total, rules=rules
+        unit=unit, until=scope.cutoff, rows=list(rows.values()), total=total, rules=rule_names
     )
 
 
