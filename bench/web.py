@@ -1,13 +1,17 @@
-"""Web speed: the dashboard, a filtered ledger list and the report preview under load.
+"""Web speed: the dashboard, a filtered ledger list, the report preview and the report editor
+under load.
 
     uv run python bench/web.py [--clients 20] [--seconds 60] [--fresh] [--screenshots]
 
 Builds (once, cached in /tmp/xunzhi-bench-web) a SQLite database with the demo county
-(``demo-data --seed 1``), the demo users and one generated report; then runs gunicorn with
-2 workers on a free loopback port (debug off, as in production) and drives three pages with
-``--clients`` concurrent httpx clients, each logged in as ``office`` (the whole county), for
-``--seconds`` seconds. Prints requests, p50/p95/max latency and errors per page and overall
-(target: p95 < 300 ms, no error). ``--screenshots`` also saves docs/screenshot-dashboard.png
+(``demo-data --seed 1``), the demo users, one generated report and a draft of it; then runs
+gunicorn with 2 workers on a free loopback port (debug off, as in production) and drives four
+pages and one write with ``--clients`` concurrent httpx clients, each logged in as ``office``
+(the whole county), for ``--seconds`` seconds: the write saves a paragraph of the draft (each
+client its own paragraph, with the version it holds; a 409 is counted, not an error). Prints
+requests, p50/p95/max latency and errors per page and overall (target: p95 < 300 ms, no
+error), and the editor's open and save p95 against their own target (200 ms), beside the
+report preview's p95 measured in the same run. ``--screenshots`` also saves docs/screenshot-dashboard.png
 and docs/screenshot-report.png (Debian chromium through Playwright, 1366×768).
 """
 
@@ -37,7 +41,12 @@ PAGES = {
     "工作台": "/",
     "台账筛选": "/ledgers/activities/?type=%E4%B8%BB%E9%A2%98%E5%85%9A%E6%97%A5&period=2021-06&order=-date",
     "报告预览": None,  # filled in with the generated version
+    "草稿编辑": None,  # the editor of the demo county's draft
+    "段落保存": None,  # POST of one paragraph (JSON), see ``save``
 }
+#: the draft's body paragraphs (id, text), one per client
+PARAGRAPHS: list[tuple[int, str]] = []
+EDITOR_TARGET_MS = 200
 
 
 def env(data_dir: Path) -> dict[str, str]:
@@ -80,11 +89,16 @@ if version is None:
     evaluation.group_number = "第三"
     evaluation_save(evaluation=evaluation)
     version = report_generate(evaluation=evaluation, formats=("docx", "html"))
-print(version.pk)
+from xunzhi.drafts.models import Draft
+from xunzhi.drafts.services import draft_create
+draft = Draft.objects.filter(source_version=version).first() or draft_create(version=version)
+import json
+blocks = list(draft.blocks.filter(kind="body").order_by("position").values_list("pk", "text"))
+print(json.dumps([version.pk, draft.pk, blocks]))
 """
 
 
-def prepare(data_dir: Path, fresh: bool) -> int:
+def prepare(data_dir: Path, fresh: bool) -> tuple[int, int, list]:
     if fresh and data_dir.exists():
         shutil.rmtree(data_dir)
     marker = data_dir / "bench-ready"
@@ -104,7 +118,10 @@ def prepare(data_dir: Path, fresh: bool) -> int:
         text=True,
         check=True,
     )
-    return int(result.stdout.strip().splitlines()[-1])
+    import json
+
+    version, draft, blocks = json.loads(result.stdout.strip().splitlines()[-1])
+    return version, draft, blocks
 
 
 def free_port() -> int:
@@ -143,8 +160,12 @@ def drive(base: str, clients: int, seconds: float) -> dict[str, list]:
             n += 1
             started = time.perf_counter()
             try:
-                response = client.get(PAGES[name])
-                ok = response.status_code == 200
+                if name == "段落保存":
+                    response = save(client, i)
+                    ok = response.status_code in (200, 409)
+                else:
+                    response = client.get(PAGES[name])
+                    ok = response.status_code == 200
                 detail = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 ok, detail = False, type(exc).__name__
@@ -163,6 +184,24 @@ def drive(base: str, clients: int, seconds: float) -> dict[str, list]:
     for s in sessions:
         s.close()
     return {"ok": results, "errors": errors}
+
+
+_held: dict[int, int] = {}
+
+
+def save(client: httpx.Client, i: int) -> httpx.Response:
+    """Client ``i`` saves its paragraph: the original text, or with a clause added, in turn."""
+    block, text = PARAGRAPHS[i % len(PARAGRAPHS)]
+    version = _held.get(i, 1)
+    new = text if version % 2 == 0 else text + "（测试）"
+    response = client.post(
+        f"{PAGES['草稿编辑']}blocks/{block}/",
+        json={"text": new, "version": version},
+        headers={"X-CSRFToken": client.cookies.get("csrftoken", "")},
+    )
+    if response.status_code in (200, 409):
+        _held[i] = response.json().get("version") or version
+    return response
 
 
 def pct(values: list[float], p: float) -> float:
@@ -211,8 +250,10 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the demo database")
     parser.add_argument("--screenshots", action="store_true")
     opts = parser.parse_args()
-    version = prepare(opts.data_dir, opts.fresh)
+    version, draft, blocks = prepare(opts.data_dir, opts.fresh)
     PAGES["报告预览"] = f"/reports/{version}/"
+    PAGES["草稿编辑"] = f"/drafts/{draft}/"
+    PARAGRAPHS[:] = [tuple(b) for b in blocks]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -242,6 +283,8 @@ def main() -> None:
         warm = login(base)
         started = time.perf_counter()
         for path in PAGES.values():
+            if path is None:
+                continue
             response = warm.get(path)
             if response.status_code != 200:
                 sys.exit(f"{path}：HTTP {response.status_code}")
@@ -281,6 +324,13 @@ def main() -> None:
     p95 = pct(every, 95)
     verdict = "达到" if p95 < 300 and total_errors == 0 else "未达到"
     print(f"目标 p95 < 300 ms 且无错误：{verdict}")
+    editor = out["ok"]["草稿编辑"] + out["ok"]["段落保存"]
+    editor_p95 = pct(editor, 95)
+    print(
+        f"报告编辑（打开 + 段落保存）p95 {editor_p95:.1f} ms，目标 < {EDITOR_TARGET_MS} ms："
+        f"{'达到' if editor_p95 < EDITOR_TARGET_MS else '未达到'}；"
+        f"同一次运行中报告预览 p95 {pct(out['ok']['报告预览'], 95):.1f} ms"
+    )
     for name, errs in out["errors"].items():
         if errs:
             print(f"{name} 错误示例：{errs[:3]}")

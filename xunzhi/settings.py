@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "xunzhi.demo",
     "xunzhi.audit",
     "xunzhi.backups",
+    "xunzhi.supervision",
+    "xunzhi.drafts",
+    "xunzhi.evaluation",
     "xunzhi.city",
 ]
 
@@ -210,6 +213,9 @@ IMPORT_MAX_UNCOMPRESSED_MB = env_int("XUNZHI_IMPORT_MAX_UNCOMPRESSED_MB", 400, m
 IMPORT_MAX_ROWS = env_int("XUNZHI_IMPORT_MAX_ROWS", 500_000, minimum=10)
 IMPORT_MAX_COLUMNS = env_int("XUNZHI_IMPORT_MAX_COLUMNS", 256, minimum=10)
 IMPORT_MAX_CELLS = env_int("XUNZHI_IMPORT_MAX_CELLS", 6_000_000, minimum=100)
+# Files attached to a rectification (整改情况): size of one file, number per submission.
+RECTIFICATION_MAX_FILE_MB = env_int("XUNZHI_RECTIFICATION_MAX_FILE_MB", 20, minimum=1)
+RECTIFICATION_MAX_FILES = env_int("XUNZHI_RECTIFICATION_MAX_FILES", 10, minimum=1)
 JOB_ISOLATION = env_bool("XUNZHI_JOB_ISOLATION", True)
 JOB_MEMORY_MB = env_int("XUNZHI_JOB_MEMORY_MB", 2048, minimum=256)
 JOB_TIMEOUT_SECONDS = env_int("XUNZHI_JOB_TIMEOUT_SECONDS", 1800, minimum=10)

@@ -308,6 +308,9 @@ def campaign_file_read(path: Path) -> CampaignFile:
     from xunzhi.figures.spec import validate_campaign_figures
 
     validate_campaign_figures(spec, source=str(path))
+    from xunzhi.evaluation.spec import evaluation_spec_parse
+
+    evaluation_spec_parse(spec, data, source=str(path), text=raw.decode("utf-8"))
     # Store the resolved template path and the vocabulary's content, so the database copy is
     # usable on its own.
     data = dict(data)

@@ -15,6 +15,7 @@ from xunzhi.intake.bulk import BulkWriter
 from xunzhi.intake.models import ImportBatch
 from xunzhi.intake.plan import ImportIssue, ParsedSheet, Plan
 from xunzhi.ledgers.models import ValueSubmission
+from xunzhi.ledgers.services import import_guards
 
 Row = tuple[Any, ...]
 
@@ -152,6 +153,20 @@ class LedgerWriter:
         issue = ImportIssue(self.parsed.file, self.parsed.raw.name, row_no, header, "", reason, c)
         self.plan.stale.append(issue)
 
+    def _guarded(self) -> None:
+        """Updates another app refuses (a 销号 problem) refuse the import like stale rows."""
+        if not import_guards or not self.updates:
+            return
+        names = [self.fields[i] for i in self.value_pos]
+        new = {row[-1]: dict(zip(names, row[:-1], strict=True)) for row in self.updates}
+        where = dict(zip((row[-1] for row in self.updates), self.update_rows, strict=True))
+        for guard in import_guards:
+            for pk, reason in sorted(guard(self.parsed.kind.key, new).items()):
+                issue = ImportIssue(
+                    self.parsed.file, self.parsed.raw.name, where[pk], "", "", reason
+                )
+                self.plan.stale.append(issue)
+
     def diff(self) -> None:
         """Sort every record into added, updated (values differ) or unchanged."""
         existing = self.existing()
@@ -190,6 +205,7 @@ class LedgerWriter:
 
     def run(self, *, write: bool) -> None:
         self.diff()
+        self._guarded()
         if not write or self.plan.stale:
             return
         if self.batch is None or self.now is None:

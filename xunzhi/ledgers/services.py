@@ -13,7 +13,7 @@ import calendar
 import copy
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 
@@ -49,6 +49,22 @@ LOCKED_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED)
 
 #: Sent after every write of these services (``kind`` names the ledger); caches listen to it.
 ledger_changed = Signal()
+
+
+#: Checks run before a person's edit (``data``) or delete (``data`` is ``None``) of a stored row;
+#: another app refuses with a :class:`UserError` (the supervision loop guards a 销号 problem).
+edit_guards: list[Callable[[str, models.Model, dict[str, Any] | None], None]] = []
+
+
+#: Checks run before an import updates stored rows: ``(kind, {row id: the row's new values by
+#: field})`` → ``{row id: reason}`` for the rows another app refuses; any refusal refuses the
+#: whole import, as a stale row does.
+import_guards: list[Callable[[str, dict[int, dict[str, Any]]], dict[int, str]]] = []
+
+
+def _check_guards(kind: str, current: models.Model, data: dict[str, Any] | None) -> None:
+    for guard in edit_guards:
+        guard(kind, current, data)
 
 
 def _changed(kind: str) -> None:
@@ -158,6 +174,7 @@ def ledger_update(
     _check_scope(current.org, scope)
     org = data.get("org", current.org)
     _check_scope(org, scope)
+    _check_guards(kind, current, data)
     _check_choices(kind, campaign, data)
     _check_dates(kind, campaign, data)
     if isinstance(current, ReportedValue):
@@ -194,6 +211,7 @@ def ledger_delete(
     if current is None:
         raise UserError("该记录已不存在（可能已被其他用户删除）。")
     _check_scope(current.org, scope)
+    _check_guards(kind, current, None)
     if isinstance(current, ReportedValue):
         _check_value_lock(campaign, current.org, current.period)
     if current.version != version:

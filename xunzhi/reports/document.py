@@ -20,6 +20,7 @@ BlockKind = Literal[
     "heading3",  # 1． 3号仿宋_GB2312
     "heading4",  # （1） 3号仿宋_GB2312
     "body",  # 3号仿宋_GB2312, first line indented two characters
+    "annex_note",  # 附件说明 (附件：…) under the body, like body text
     "signature",  # organ name, right, two characters in
     "date",  # 2021年6月30日
 ]
@@ -44,10 +45,25 @@ class Block:
 
 
 @dataclass
+class Annex:
+    """An attachment (附件) set on its own page after the report (GB/T 9704 §8): the label
+    (附件, 附件1) top left, the title centred, then one table. A row of one cell is a group row
+    spanning the table (乡镇, 部门); a line break in a header cell breaks the line there."""
+
+    label: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[int]  # relative column widths
+    note: str = ""  # a line under the table (注：…)
+
+
+@dataclass
 class ReportDocument:
     title: str
     blocks: list[Block] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    annexes: list[Annex] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -28,7 +28,7 @@ from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 from xunzhi.reports.compose import document_compose, report_date_default
 from xunzhi.reports.counties import counties_view
-from xunzhi.reports.document import ReportDocument
+from xunzhi.reports.document import Block, ReportDocument, Run
 from xunzhi.reports.models import Evaluation, ReportVersion
 from xunzhi.reports.templating import template_environment, template_read
 
@@ -115,8 +115,10 @@ def _evaluation_view(evaluation: Evaluation, figures: FigureSet) -> SimpleNamesp
     return SimpleNamespace(**values)
 
 
-def report_compose(*, evaluation: Evaluation) -> ComposedReport:
-    """Figures, rules and the filled template of one evaluation; the document is self-checked."""
+def report_compose(*, evaluation: Evaluation, annex: bool = False) -> ComposedReport:
+    """Figures, rules and the filled template of one evaluation; the document is self-checked.
+
+    ``annex``: attach the scores of the units under the evaluated one (评估打分表) as 附件."""
     campaign, unit = evaluation.campaign, evaluation.unit
     spec = campaign.spec
     if not spec.template_path:
@@ -139,7 +141,29 @@ def report_compose(*, evaluation: Evaluation) -> ComposedReport:
             "cutoff": figures.cutoff.isoformat(),
         },
     )
+    if annex:
+        _annex_attach(document, evaluation=evaluation, level=figures.level)
     return ComposedReport(document=document, figures=figures, rules=rules, evaluation=evaluation)
+
+
+def _annex_attach(document: ReportDocument, *, evaluation: Evaluation, level: Level | None) -> None:
+    """The 评估打分表 as 附件, and its 附件说明 under the body (before the signature)."""
+    from xunzhi.evaluation.annex import score_annex
+
+    sub_units = level.words.get("sub_units", "") if level else ""
+    annex = score_annex(
+        campaign=evaluation.campaign,
+        unit=evaluation.unit,
+        until=evaluation.until,
+        sub_units=sub_units,
+    )
+    note = Block("annex_note", [Run(f"{annex.label}：{annex.title}")])
+    closing = next(
+        (i for i, b in enumerate(document.blocks) if b.kind in ("signature", "date")),
+        len(document.blocks),
+    )
+    document.blocks.insert(closing, note)
+    document.annexes.append(annex)
 
 
 def render(document: ReportDocument, fmt: str) -> bytes:
@@ -176,6 +200,7 @@ def report_generate(
     check_sheet: bool | str | Path = True,
     user: User | None = None,
     out_path: str | Path | None = None,
+    annex: bool = False,
 ) -> ReportVersion:
     """Write the report in ``formats`` (and the check sheet) and record a :class:`ReportVersion`.
 
@@ -188,7 +213,7 @@ def report_generate(
             raise UserError(f"不支持的报告格式“{fmt}”，可选：{'、'.join(FORMATS)}。")
     if out_path is not None and len(formats) != 1:
         raise UserError("指定输出文件时只能选择一种格式。")
-    composed = report_compose(evaluation=evaluation)
+    composed = report_compose(evaluation=evaluation, annex=annex)
     folder = _default_dir(evaluation)
     stem = f"{evaluation.unit.name}评估报告"
     paths: dict[str, str] = {}

@@ -209,6 +209,7 @@ class ReportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     pdf = forms.BooleanField(label="同时生成 PDF", required=False)
+    annex = forms.BooleanField(label="附评估打分表（附件）", required=False)
 
     def __init__(
         self, *args: Any, user: AnyUser, pdf: bool, can_settings: bool, **kwargs: Any
@@ -220,7 +221,7 @@ class ReportForm(forms.Form):
             del self.fields["pdf"]
         if not can_settings:
             for name in list(self.fields):
-                if name not in ("unit", "until", "pdf"):
+                if name not in ("unit", "until", "pdf", "annex"):
                     self.fields[name].disabled = True
         _bootstrap(self)
 

@@ -134,15 +134,17 @@ def job_create_import(
     return job
 
 
-def job_create_report(*, user: Any, unit: Org, evaluation_id: int, formats: list[str]) -> Job:
-    """A queued report job for an evaluation; the row and its task exist together or not at
-    all."""
+def job_create_report(
+    *, user: Any, unit: Org, evaluation_id: int, formats: list[str], annex: bool = False
+) -> Job:
+    """A queued report job for an evaluation (``annex``: with the 评估打分表 as 附件); the row and
+    its task exist together or not at all."""
     with transaction.atomic():
         job = Job.objects.create(
             kind=JobKind.REPORT,
             user=user,
             scope=unit,
-            params={"evaluation": evaluation_id, "formats": formats},
+            params={"evaluation": evaluation_id, "formats": formats, "annex": annex},
             message="排队中…",
             total=3,
         )
@@ -404,7 +406,11 @@ def _report_body(job_id: int) -> None:
         raise UserError("该评估设置已不存在，无法生成报告。")
     formats = tuple(job.params.get("formats") or ("docx",))
     version = report_generate(
-        evaluation=evaluation, formats=formats, check_sheet=True, user=job.user
+        evaluation=evaluation,
+        formats=formats,
+        check_sheet=True,
+        user=job.user,
+        annex=bool(job.params.get("annex")),
     )
     _job_update(
         job_id, status=JobStatus.DONE, done=3, message="报告已生成", result={"version": version.pk}

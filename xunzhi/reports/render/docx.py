@@ -65,6 +65,8 @@ EAST_ASIAN_FONT = {
     "heading3": FANGSONG,
     "heading4": FANGSONG,
     "body": FANGSONG,
+    "annex_note": FANGSONG,
+    "annex_label": HEITI,
     "signature": FANGSONG,
     "date": FANGSONG,
 }
@@ -78,6 +80,8 @@ STYLE = {
     "heading2": ("XzHeading2", "二级标题"),
     "heading3": ("XzHeading3", "三级标题"),
     "heading4": ("XzHeading4", "四级标题"),
+    "annex_note": ("XzAnnexNote", "附件说明"),
+    "annex_label": ("XzAnnexLabel", "附件标识"),
     "signature": ("XzSignature", "发文机关署名"),
     "date": ("XzDate", "成文日期"),
 }
@@ -114,7 +118,7 @@ def _ppr_inner(kind: str) -> str:
     keep_next = "<w:keepNext/>" if kind.startswith("heading") or kind == "title" else ""
     snap = '<w:snapToGrid w:val="0"/>' if kind == "title" else ""
     spacing = f'<w:spacing w:before="0" w:after="0" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
-    if kind in ("body", "heading1", "heading2", "heading3", "heading4"):
+    if kind in ("body", "annex_note", "heading1", "heading2", "heading3", "heading4"):
         ind = f'<w:ind w:left="0" w:right="0" w:firstLine="{INDENT}"/>'
         jc = "both"
     elif kind in ("signature", "date"):
@@ -351,6 +355,10 @@ def render_docx(doc: ReportDocument) -> bytes:
             )
         for run in item.runs:
             _add_run(paragraph, run.text, item.kind)
+    if doc.annexes:
+        from xunzhi.reports.render.annex import annexes_add
+
+        annexes_add(document, doc.annexes)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

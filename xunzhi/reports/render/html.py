@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from xunzhi.reports.document import Block, ReportDocument, Run
+from xunzhi.reports.document import Annex, Block, ReportDocument, Run
 from xunzhi.reports.render.layout import Blank, layout
 
 #: The stylesheet of the preview; scoped to ``article.report`` so a page can include it as is.
@@ -39,6 +39,16 @@ article.report .signature, article.report .date { text-align: right; padding-rig
 article.report .figure { display: inline; }  /* host pages may style .figure (Bootstrap: inline-block, which inherits the 2em indent) */
 article.report a.figure { color: inherit; text-decoration: underline dotted #b22; }
 article.report a.figure:hover { background: #fdecea; }
+article.report .annex { margin-top: 3em; border-top: 1px dashed #bbb; padding-top: 1.5em; }
+article.report .annex-label { font-family: "黑体", "SimHei", "Noto Sans CJK SC", sans-serif; }
+article.report table.annex-table { width: 100%; border-collapse: collapse; font-size: 12pt;
+  line-height: 1.5; margin-top: 1em; }
+article.report table.annex-table th, article.report table.annex-table td {
+  border: 1px solid #111; padding: .15em .3em; text-align: center; }
+article.report table.annex-table th { font-family: "黑体", "SimHei", "Noto Sans CJK SC", sans-serif;
+  font-weight: normal; }
+article.report table.annex-table td.group { text-align: left; font-weight: 700; }
+article.report .annex-note { font-size: 12pt; margin-top: .5em; }
 """.strip()
 
 _TAG = {
@@ -67,6 +77,28 @@ def _block_html(block: Block, figure_url: Callable[[str], str] | None) -> str:
     return f'<{tag} class="{block.kind}">{inner}</{tag}>'
 
 
+def _annex_html(annex: Annex) -> str:
+    """An attachment: its label, title and table (every cell escaped)."""
+    head = "".join(
+        f"<th>{escape(h, quote=False).replace(chr(10), '<br>')}</th>" for h in annex.header
+    )
+    rows = []
+    for row in annex.rows:
+        if len(row) == 1:
+            cells = f'<td class="group" colspan="{len(annex.header)}">{escape(row[0], quote=False)}</td>'
+        else:
+            cells = "".join(f"<td>{escape(c, quote=False)}</td>" for c in row)
+        rows.append(f"<tr>{cells}</tr>")
+    note = f'<p class="annex-note">{escape(annex.note, quote=False)}</p>' if annex.note else ""
+    return (
+        f'<section class="annex"><p class="annex-label">{escape(annex.label, quote=False)}</p>'
+        f'<div class="blank" aria-hidden="true"></div>'
+        f'<h1 class="title">{escape(annex.title, quote=False)}</h1>'
+        f'<table class="annex-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        f"</table>{note}</section>"
+    )
+
+
 def render_html(doc: ReportDocument, *, figure_url: Callable[[str], str] | None = None) -> str:
     """The report as an HTML fragment (``<article class="report">…</article>``)."""
     parts = [f'<article class="report" lang="zh-CN">\n<style>\n{REPORT_CSS}\n</style>']
@@ -75,5 +107,6 @@ def render_html(doc: ReportDocument, *, figure_url: Callable[[str], str] | None 
             parts.append('<div class="blank" aria-hidden="true"></div>')
         else:
             parts.append(_block_html(item, figure_url))
+    parts.extend(_annex_html(annex) for annex in doc.annexes)
     parts.append("</article>")
     return "\n".join(parts) + "\n"

@@ -63,7 +63,9 @@ def layout(doc: ReportDocument) -> Iterator[Item]:
         if previous is not None:
             under_title = previous.kind == "title" and block.kind != "title"
             before_signature = block.kind in closing and previous.kind not in closing
-            if under_title or before_signature:
+            # 附件说明: one blank line under the body (GB/T 9704 §7.3.4)
+            before_note = block.kind == "annex_note" and previous.kind != "annex_note"
+            if under_title or before_signature or before_note:
                 yield Blank()
         yield block
         previous = block

@@ -38,4 +38,14 @@ def render_markdown(doc: ReportDocument) -> str:
         if isinstance(item, Blank):
             continue
         paragraphs.append(_PREFIX.get(item.kind, "") + _escape(item.text))
+    for annex in doc.annexes:
+        paragraphs += [_escape(annex.label), "# " + _escape(annex.title)]
+        lines = ["| " + " | ".join(_escape(h.replace("\n", "")) for h in annex.header) + " |"]
+        lines.append("|" + "---|" * len(annex.header))
+        for row in annex.rows:
+            cells = row if len(row) > 1 else [row[0]] + [""] * (len(annex.header) - 1)
+            lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
+        paragraphs.append("\n".join(lines))
+        if annex.note:
+            paragraphs.append(_escape(annex.note))
     return "\n\n".join(paragraphs) + "\n"

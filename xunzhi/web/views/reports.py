@@ -177,6 +177,7 @@ def reports(request: HttpRequest) -> HttpResponse:
                 unit=cd["unit"],
                 evaluation_id=evaluation.pk,
                 formats=["docx", "html"] + (["pdf"] if cd.get("pdf") else []),
+                annex=bool(cd.get("annex")),
             )
             return redirect("job", pk=job.pk)
     versions = _versions(request).order_by("-created_at", "-pk")[:30]

@@ -40,6 +40,17 @@ class Command(XunzhiCommand):
         )
         parser.add_argument("-o", "--output", help="输出文件路径，默认写入数据目录 reports/ 下")
         parser.add_argument("--check-sheet", help="同时写出数据核对表（.xlsx）的路径")
+        parser.add_argument(
+            "--annex",
+            action="store_true",
+            help="附评估打分表（下属单位的得分、等次和排名）作为附件",
+        )
+        parser.add_argument(
+            "--from-draft",
+            type=int,
+            metavar="N",
+            help="写出第 N 号草稿或定稿（修改后的文字，人工修订列入数据核对表），不重新计算",
+        )
         group = parser.add_argument_group("评估设置（覆盖数据库中保存的设置）")
         group.add_argument("--group", help="指导组序号，如“第三”")
         group.add_argument(
@@ -61,6 +72,12 @@ class Command(XunzhiCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["from_draft"] is not None:
+            from xunzhi.drafts.cli import report_from_draft
+
+            for line in report_from_draft(options):
+                self.stdout.write(line)
+            return
         campaign = campaign_get(options["campaign"])
         unit = org_find(options["unit"]) if options["unit"] else org_root()
         output = Path(options["output"]) if options["output"] else None
@@ -100,6 +117,7 @@ class Command(XunzhiCommand):
             formats=(fmt,),
             check_sheet=options["check_sheet"] or False,
             out_path=output,
+            annex=options["annex"],
         )
         for kind, path in version.paths().items():
             label = "数据核对表" if kind == "xlsx" else f"评估报告（{kind}）"

@@ -1,0 +1,1 @@
+"""Evaluation of units: the indicator system (评估指标体系), scores, grades and ranks, manual scores, satisfaction surveys."""
