@@ -12,7 +12,8 @@ process and on the same data, times:
 - baseline: the same numbers the naive way, county by county (the dashboard's headline
   aggregates and ``rules_evaluate`` for each county: what the city page would cost without
   the grouped queries);
-- the city report's composition (``report_compose``, with its counties paragraph).
+- the city report's composition (``report_compose``), with its counties paragraph and, as
+  the baseline, without it.
 
 Prints the median and best of each (target for the first load: under 2 s on SQLite).
 """
@@ -111,6 +112,14 @@ def main() -> None:
     line("城市比较页 缓存命中", timed(page, args.runs))
     line("基线：逐县计算", timed(baseline, args.runs))
     line("全市评估报告（组成）", timed(report, args.runs))
+    from xunzhi.reports import services
+
+    with_paragraph = services.counties_view
+    services.counties_view = lambda **_: None  # type: ignore[assignment]  # the baseline: no paragraph
+    try:
+        line("基线：报告不含各县比较段", timed(report, args.runs))
+    finally:
+        services.counties_view = with_paragraph
 
 
 if __name__ == "__main__":
