@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("xunzhi.audit.urls")),
     path("supervision/", include("xunzhi.supervision.urls")),
     path("drafts/", include("xunzhi.drafts.urls")),
+    path("city/", include("xunzhi.city.urls")),
     path("", include("xunzhi.evaluation.urls")),
     path("", include("xunzhi.web.urls")),
 ]
