@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "xunzhi.supervision",
     "xunzhi.drafts",
     "xunzhi.evaluation",
+    "xunzhi.city",
 ]
 
 MIDDLEWARE = [

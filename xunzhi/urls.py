@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/", include("xunzhi.campaigns.urls")),
     path("supervision/", include("xunzhi.supervision.urls")),
     path("drafts/", include("xunzhi.drafts.urls")),
+    path("city/", include("xunzhi.city.urls")),
     path("", include("xunzhi.evaluation.urls")),
     path("", include("xunzhi.web.urls")),
 ]

@@ -66,7 +66,13 @@ def page_for(browser, live_server, people):
         context.close()
 
 
-ROLE_LABELS = {"office": "县学习教育办", "inspector": "督导组", "clerk": "填报员", "viewer": "只读"}
+#: From the level words of the county (web/roles.py).
+ROLE_LABELS = {
+    "office": "县委党史学习教育办",
+    "inspector": "县委巡回指导组",
+    "clerk": "填报员",
+    "viewer": "只读",
+}
 
 
 @pytest.mark.parametrize("role", list(ROLE_LABELS))

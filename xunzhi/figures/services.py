@@ -319,6 +319,37 @@ def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
     return out
 
 
+def rule_units_measure(
+    rule: RuleDef, units: list[Org], scope: Scope
+) -> tuple[dict[str, Any], list[CompiledCondition], list[UnitMeasure]]:
+    """One rule's thresholds, compiled conditions and measured ``units`` (any units of
+    ``scope``'s subtree: the city comparison measures every county's units in one go)."""
+    settings = scope.campaign.spec.settings
+    measures = [m for c in rule.conditions for m in _condition_measures(c)]
+    per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
+    thresholds = {
+        c.label: _prorated(_setting(c.threshold, settings), scope)
+        if rule.prorate and not (c.is_ratio or c.percent)
+        else _setting(c.threshold, settings)
+        for c in rule.conditions
+    }
+    compiled = [
+        CompiledCondition(
+            condition,
+            [per_prefix.get(m, {}) for m in _condition_measures(condition)],
+            Decimal(str(thresholds[condition.label])),
+            _COMPARE[condition.compare],
+        )
+        for condition in rule.conditions
+    ]
+    return thresholds, compiled, _units_measure(units, compiled, combine=rule.combine)
+
+
+def rule_level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
+    """The units ``rule`` measures in ``unit``'s report (``scope`` is that unit's)."""
+    return _level_units(rule, unit, scope)
+
+
 def rules_evaluate(
     *, campaign: Campaign, unit: Org, until: dt.date | None = None, scope: Scope | None = None
 ) -> list[RuleResult]:
@@ -334,24 +365,7 @@ def rules_evaluate(
     results: list[RuleResult] = []
     for rule in fspec.rules:
         units = _level_units(rule, unit, scope)
-        measures = [m for c in rule.conditions for m in _condition_measures(c)]
-        per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
-        thresholds = {
-            c.label: _prorated(_setting(c.threshold, settings), scope)
-            if rule.prorate and not (c.is_ratio or c.percent)
-            else _setting(c.threshold, settings)
-            for c in rule.conditions
-        }
-        compiled = [
-            CompiledCondition(
-                condition,
-                [per_prefix.get(m, {}) for m in _condition_measures(condition)],
-                Decimal(str(thresholds[condition.label])),
-                _COMPARE[condition.compare],
-            )
-            for condition in rule.conditions
-        ]
-        measured = _units_measure(units, compiled, combine=rule.combine)
+        thresholds, compiled, measured = rule_units_measure(rule, units, scope)
         total = len(measured)
         short = [u for u in measured if u.short]
         share = len(short) / total if total else 0.0

@@ -22,6 +22,7 @@ from xunzhi.campaigns.spec import CampaignSpec, Milestone
 from xunzhi.figures.engine import last_period_end
 from xunzhi.figures.services import FigureSet, RuleResult
 from xunzhi.lib.errors import UserError
+from xunzhi.reports.counties import CountiesView
 from xunzhi.reports.document import ReportDocument
 
 # Re-exported: callers (web, tests) import these from here.
@@ -281,13 +282,15 @@ def document_compose(
     campaign_settings: dict[str, Any],
     meta: dict[str, str] | None = None,
     report_date: dt.date | None = None,
+    counties: CountiesView | None = None,
 ) -> ReportDocument:
     """Render the template with figures and rules, parse it into blocks and check the result.
 
     The template's names are listed in docs/campaign-format.md ("The report template").
     ``evaluation`` is ``ev`` in the template (any object with the evaluation's attributes).
     ``report_date``: the report's date (default: the evaluation's ``sign_date``, else the
-    cut-off plus ``[report].date_after_days``).
+    cut-off plus ``[report].date_after_days``). ``counties``: a city's counties compared
+    (:func:`xunzhi.reports.counties.counties_view`), ``counties`` in the template.
     """
     from xunzhi.campaigns.selectors import unit_level
 
@@ -324,6 +327,7 @@ def document_compose(
         ),
         time=time,
     )
+    context["counties"] = counties
     blocks = blocks_parse(_template_render(template_text, context))
     title = next(
         (b.text for b in blocks if b.kind == "title"), f"{unit_name}{campaign_name}评估报告"

@@ -27,6 +27,7 @@ from xunzhi.figures.services import FigureSet, RuleResult, figures_compute, rule
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org
 from xunzhi.reports.compose import document_compose, report_date_default
+from xunzhi.reports.counties import counties_view
 from xunzhi.reports.document import Block, ReportDocument, Run
 from xunzhi.reports.models import Evaluation, ReportVersion
 from xunzhi.reports.templating import template_environment
@@ -133,6 +134,7 @@ def report_compose(*, evaluation: Evaluation, annex: bool = False) -> ComposedRe
         unit_name=unit.name,
         campaign_name=campaign.name,
         campaign_settings=spec.settings,
+        counties=counties_view(campaign=campaign, unit=unit, until=evaluation.until),
         meta={
             "campaign": campaign.code,
             "unit": unit.code,

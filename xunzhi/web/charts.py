@@ -100,7 +100,7 @@ if __name__ == "__main__":  # pragma: no cover - regenerates the static file
     print(f"已写入 {target}")
 
 
-def bar_chart(pairs: list[tuple[str, int]], *, title: str) -> SafeString:
+def bar_chart(pairs: list[tuple[str, int]] | list[tuple[str, float]], *, title: str) -> SafeString:
     labels = [label for label, _ in pairs]
     chart = pygal.HorizontalBar(
         **_config(
@@ -156,4 +156,24 @@ def reporting_chart(rows: list[dict[str, Any]]) -> SafeString:
     )
     chart.x_labels = [r["org"].name for r in rows][::-1]
     chart.add("填报完整度", [round(r["share"] * 100, 1) for r in rows][::-1])
+    return _svg(chart)
+
+
+def grouped_bars(
+    labels: list[str], series: list[tuple[str, list[float | None]]], *, percent: bool = False
+) -> SafeString:
+    """Several series side by side per label (the city's counties), with a legend."""
+    extra: dict[str, Any] = {"range": (0, 100), "value_formatter": lambda v: f"{v:.0f}%"}
+    chart = pygal.Bar(
+        **_config(
+            show_legend=True,
+            legend_at_bottom=True,
+            x_label_rotation=-30 if len(labels) > 6 else 0,
+            truncate_label=-1,
+            **(extra if percent else {}),
+        )
+    )
+    chart.x_labels = labels
+    for title, values in series:
+        chart.add(title, values)
     return _svg(chart)

@@ -23,31 +23,53 @@ def data_stamp_bump() -> None:
 
 
 def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
-    """The four demo logins (office, inspector, clerk of the first township, viewer), all with
-    the password ``xunzhi-demo``. Returns (username, role label, scope name)."""
+    """The demo logins, all with the password ``xunzhi-demo``: office, inspector, clerk of the
+    first township and viewer of the (first) county; on a city (``demo-data --scale city``) also
+    ``city-office`` and ``city-inspector`` over the whole city. Returns (username, role label,
+    scope name); the labels come from the level words (:mod:`xunzhi.web.roles`)."""
+    from xunzhi.campaigns.models import Campaign
+    from xunzhi.campaigns.selectors import campaign_get
+    from xunzhi.web.roles import scope_role_label
+
     root = root or Org.objects.get_first_root_node()
     if root is None:
         raise UserError("数据库中还没有组织，无法创建演示用户。")
+    county = root
+    plan: list[tuple[str, str, Org]] = []
+    if root.kind == OrgKind.CITY:
+        county = (
+            Org.objects.children_of(root).filter(kind=OrgKind.COUNTY).order_by("path").first()
+            or root
+        )
+        plan += [("city-office", Role.OFFICE, root), ("city-inspector", Role.INSPECTOR, root)]
     township = (
-        Org.objects.in_subtree(root).filter(kind=OrgKind.TOWNSHIP).order_by("path").first() or root
+        Org.objects.in_subtree(county).filter(kind=OrgKind.TOWNSHIP).order_by("path").first()
+        or county
     )
-    plan = [
-        ("office", Role.OFFICE, root, "县学习教育办"),
-        ("inspector", Role.INSPECTOR, root, "督导组"),
-        ("clerk", Role.CLERK, township, "填报员"),
-        ("viewer", Role.VIEWER, root, "只读用户"),
+    plan += [
+        ("office", Role.OFFICE, county),
+        ("inspector", Role.INSPECTOR, county),
+        ("clerk", Role.CLERK, township),
+        ("viewer", Role.VIEWER, county),
     ]
+    campaign: Campaign | None
+    try:
+        campaign = campaign_get()
+    except UserError:  # no campaign loaded yet: the roles' own labels
+        campaign = None
+    names: dict[str, str] = {Role.CLERK: "填报员", Role.VIEWER: "只读用户"}
     done = []
-    for username, role, scope, name in plan:
+    for username, role, scope in plan:
+        label = scope_role_label(role, scope, campaign)
         user_save(
             username=username,
             role=role,
             scope=scope,
             password=DEMO_PASSWORD,
-            display_name=name,
+            display_name=names.get(role, label),
             check_password=False,
         )
-        done.append((username, Role(role).label, scope.name))
+        done.append((username, label, scope.name))
     return done
 
 

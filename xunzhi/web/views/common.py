@@ -18,6 +18,7 @@ from xunzhi.campaigns.state import campaign_state
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Org
+from xunzhi.web.roles import scope_role_label
 from xunzhi.web.scope import can, user_profile
 
 #: The navigation entry a URL name belongs to (by prefix).
@@ -32,6 +33,7 @@ _NAV = (
     ("report", "reports"),
     ("figure", "reports"),
     ("audit", "audit"),
+    ("city", "city"),
 )
 
 #: The actions whose rights every page's template may ask about.
@@ -63,12 +65,14 @@ def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     profile = user_profile(request.user)
     name = getattr(request.resolver_match, "url_name", "") or ""
     nav = next((n for prefix, n in _NAV if name.startswith(prefix)), "")
+    campaign = request_campaign(request)
     base: dict[str, Any] = {
         "nav": nav,
         "profile": profile,
         "scope": profile.scope,
-        "campaign": request_campaign(request),
+        "campaign": campaign,
         "campaigns": campaign_state(request).campaigns,
+        "role_label": scope_role_label(profile.role, profile.scope, campaign),
         "kinds": KINDS,
         "perm": {a: can(request.user, a) for a in _ACTIONS},
     }

@@ -1,0 +1,1 @@
+"""The city (市): its counties compared side by side — the /city/ page and its .xlsx export."""

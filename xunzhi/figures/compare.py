@@ -1,0 +1,239 @@
+"""A city's counties side by side (docs/city.md), computed in grouped queries.
+
+``units_compare(campaign=…, unit=city, until=…)`` answers, for every unit directly below the
+city that is a county (县, 区): its members, the headline figures (activities, participants,
+projects and problems, done and overdue) absolute and per 100 members, the completion and
+overdue rates, and each rule's extent in that county (how many of the units the county's own
+report would measure fall short). Every ledger is read in one ``GROUP BY org_id`` query over
+the whole city, rolled up to the counties here; every rule measures the units of all counties
+in one go (``rule_units_measure``). Done and overdue are the engine's own filters, so the
+comparison and the figures of each county's report agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from xunzhi.campaigns.levels import level_text
+from xunzhi.campaigns.models import Campaign
+from xunzhi.campaigns.selectors import unit_level
+from xunzhi.figures.engine import Scope, base_queryset, filter_q
+from xunzhi.figures.services import rule_level_units, rule_units_measure
+from xunzhi.figures.spec import campaign_figure_spec
+from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org, OrgKind
+
+#: The counted measures of a county, in the table's order: (key, label, measure word).
+COUNTS: tuple[tuple[str, str, str], ...] = (
+    ("members", "党员", "名"),
+    ("activities", "开展活动", "场次"),
+    ("participants", "参加活动", "人次"),
+    ("projects", "办实事项目", "个"),
+    ("projects_done", "已完成项目", "个"),
+    ("projects_overdue", "超期项目", "个"),
+    ("problems", "查摆问题", "个"),
+    ("problems_done", "已整改问题", "个"),
+    ("problems_overdue", "超期未整改问题", "个"),
+)
+#: Counts also given per 100 members.
+PER_100 = ("activities", "participants", "projects", "problems")
+#: Rates: (key, label, numerator, denominator).
+RATES: tuple[tuple[str, str, str, str], ...] = (
+    ("projects_done_rate", "项目完成率", "projects_done", "projects"),
+    ("projects_overdue_rate", "项目超期率", "projects_overdue", "projects"),
+    ("problems_done_rate", "问题整改率", "problems_done", "problems"),
+    ("problems_overdue_rate", "问题超期率", "problems_overdue", "problems"),
+)
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class RuleExtent:
+    """One rule in one county: units short of the units measured."""
+
+    short: int
+    total: int
+
+    @property
+    def share(self) -> Decimal | None:
+        return _ratio(self.short, self.total)
+
+
+@dataclass
+class UnitRow:
+    """One county's line (or the city's total line)."""
+
+    org: Org
+    counts: dict[str, int] = field(default_factory=lambda: {key: 0 for key, _, _ in COUNTS})
+    rules: dict[str, RuleExtent] = field(default_factory=dict)
+
+    def per_100(self, key: str) -> Decimal | None:
+        """``key`` per 100 members, one decimal (None without members)."""
+        members = self.counts["members"]
+        if not members:
+            return None
+        return (Decimal(self.counts[key]) * HUNDRED / members).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+    def rate(self, key: str) -> Decimal | None:
+        """A rate of :data:`RATES` as a ratio (0–1), None when its base is zero."""
+        _, _, numerator, denominator = next(r for r in RATES if r[0] == key)
+        return _ratio(self.counts[numerator], self.counts[denominator])
+
+    def value(self, column: str) -> Decimal | int | None:
+        """Any column of the table by its key: ``activities``, ``activities_per100``,
+        ``projects_done_rate``, ``rule:<code>`` (the rule's share)."""
+        if column.startswith("rule:"):
+            extent = self.rules.get(column[5:])
+            return extent.share if extent else None
+        if column.endswith("_per100"):
+            return self.per_100(column.removesuffix("_per100"))
+        if column.endswith("_rate"):
+            return self.rate(column)
+        return self.counts[column]
+
+
+@dataclass
+class Comparison:
+    """A city's counties side by side, and the city's total."""
+
+    unit: Org
+    until: dt.date
+    rows: list[UnitRow]
+    total: UnitRow
+    rules: list[tuple[str, str]]  # (code, name as the county reports call it)
+
+    def columns(self) -> list[tuple[str, str]]:
+        """Every sortable column: (key, label)."""
+        out = [(key, label) for key, label, _ in COUNTS]
+        out += [
+            (f"{key}_per100", f"每百名党员{label}") for key, label, _ in COUNTS if key in PER_100
+        ]
+        out += [(key, label) for key, label, _, _ in RATES]
+        out += [(f"rule:{code}", name) for code, name in self.rules]
+        return out
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal | None:
+    return Decimal(numerator) / Decimal(denominator) if denominator else None
+
+
+def counties_of(unit: Org) -> list[Org]:
+    """The counties (县, 区) directly below ``unit``, in tree order."""
+    return list(Org.objects.children_of(unit).filter(kind=OrgKind.COUNTY).order_by("path"))
+
+
+def units_compare(
+    *, campaign: Campaign, unit: Org, until: dt.date | None = None, rules: bool = True
+) -> Comparison:
+    """Every county below ``unit`` (a city) compared (see the module's docstring); without
+    ``rules`` the rules' extents are left out (the city report needs only the counts)."""
+    counties = counties_of(unit)
+    if not counties:
+        raise UserError(f"“{unit.name}”下没有县（市、区），无法比较。")
+    scope = Scope.make(campaign=campaign, unit=unit, until=until)
+    rows = {c.path: UnitRow(org=c) for c in counties}
+    county_of = _county_map(scope, list(rows))
+    _counts_fill(scope, county_of, rows)
+    rule_names = _rules_fill(campaign, scope, counties, rows) if rules else []
+    total = UnitRow(org=unit)
+    for row in rows.values():
+        for key in total.counts:
+            total.counts[key] += row.counts[key]
+        for code, extent in row.rules.items():
+            before = total.rules.get(code, RuleExtent(0, 0))
+            total.rules[code] = RuleExtent(before.short + extent.short, before.total + extent.total)
+    return Comparison(
+        unit=unit, until=scope.cutoff, rows=list(rows.values()), total=total, rules=rule_names
+    )
+
+
+def _county_map(scope: Scope, county_paths: list[str]) -> dict[int, str]:
+    """Org id → the path of the county it lies in (units outside every county are left out)."""
+    width = len(county_paths[0])
+    wanted = set(county_paths)
+    return {
+        org_id: path[:width] for org_id, path in scope.org_paths().items() if path[:width] in wanted
+    }
+
+
+def _grouped(qs: Any, county_of: dict[int, str], **aggregates: Any) -> dict[str, dict[str, int]]:
+    """``aggregates`` per org in one query, added up per county."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in qs.values("org_id").annotate(**aggregates).order_by():
+        county = county_of.get(row["org_id"])
+        if county is None:
+            continue
+        for key in aggregates:
+            out[county][key] += int(row[key] or 0)
+    return out
+
+
+def _counts_fill(scope: Scope, county_of: dict[int, str], rows: dict[str, UnitRow]) -> None:
+    """Members and the ledger counts of every county: one grouped query per table."""
+    members = Org.objects.in_subtree(scope.unit).values("id", "member_count").order_by()
+    for org in members:
+        county = county_of.get(org["id"])
+        if county is not None:
+            rows[county].counts["members"] += int(org["member_count"] or 0)
+    grouped = [
+        _grouped(
+            base_queryset("activities", scope),
+            county_of,
+            activities=Count("id"),
+            participants=Sum("participants"),
+        ),
+        _grouped(
+            base_queryset("projects", scope),
+            county_of,
+            projects=Count("id"),
+            projects_done=Count("id", filter=filter_q("projects", "done", True, scope)),
+            projects_overdue=Count("id", filter=filter_q("projects", "overdue", True, scope)),
+        ),
+        _grouped(
+            base_queryset("problems", scope),
+            county_of,
+            problems=Count("id"),
+            problems_done=Count("id", filter=filter_q("problems", "rectified", True, scope)),
+            problems_overdue=Count("id", filter=filter_q("problems", "overdue", True, scope)),
+        ),
+    ]
+    for table in grouped:
+        for county, values in table.items():
+            rows[county].counts.update(values)
+
+
+def _rules_fill(
+    campaign: Campaign, scope: Scope, counties: list[Org], rows: dict[str, UnitRow]
+) -> list[tuple[str, str]]:
+    """Each rule's extent per county: the units each county's report measures, all counties'
+    units measured together over the city's scope."""
+    fspec = campaign_figure_spec(campaign)
+    county_scopes = {
+        c.path: Scope.make(campaign=campaign, unit=c, until=scope.until) for c in counties
+    }
+    for c in counties:  # the county's own level (县 or 区) decides its sub-units
+        county_scopes[c.path].cache["level"] = unit_level(campaign=campaign, unit=c)
+    names: list[tuple[str, str]] = []
+    first = county_scopes[counties[0].path]
+    for rule in fspec.rules:
+        units = [u for c in counties for u in rule_level_units(rule, c, county_scopes[c.path])]
+        _, _, measured = rule_units_measure(rule, units, scope)
+        per: dict[str, list[int]] = {path: [0, 0] for path in rows}
+        width = len(counties[0].path)
+        for m in measured:
+            tally = per.get(m.path[:width])
+            if tally is not None:
+                tally[0] += int(m.short)
+                tally[1] += 1
+        for path, (short, total) in per.items():
+            rows[path].rules[rule.code] = RuleExtent(short, total)
+        names.append((rule.code, level_text(rule.name, first.level, unit=counties[0].name)))
+    return names
