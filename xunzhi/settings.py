@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "xunzhi.audit.middleware.AuditMiddleware",
+    "xunzhi.campaigns.middleware.CampaignInUrlMiddleware",
     "xunzhi.web.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -207,6 +208,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Limits on uploads, imports and background jobs (README, "Limits"); all in the environment.
 UPLOAD_MAX_FILE_MB = env_int("XUNZHI_UPLOAD_MAX_FILE_MB", 50, minimum=1)
 UPLOAD_MAX_REQUEST_MB = env_int("XUNZHI_UPLOAD_MAX_REQUEST_MB", 100, minimum=1)
+#: A campaign file or report template uploaded in the browser: refused above this, before parsing.
+CAMPAIGN_UPLOAD_MAX_KB = env_int("XUNZHI_CAMPAIGN_UPLOAD_MAX_KB", 512, minimum=1)
 UPLOAD_KEEP_HOURS = env_int("XUNZHI_UPLOAD_KEEP_HOURS", 24, minimum=1)
 ANNOTATED_KEEP_DAYS = env_int("XUNZHI_ANNOTATED_KEEP_DAYS", 7, minimum=1)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("XUNZHI_IMPORT_MAX_UNCOMPRESSED_MB", 400, minimum=1)

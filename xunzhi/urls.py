@@ -10,6 +10,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("xunzhi.audit.urls")),
+    path("campaigns/", include("xunzhi.campaigns.urls")),
     path("supervision/", include("xunzhi.supervision.urls")),
     path("drafts/", include("xunzhi.drafts.urls")),
     path("city/", include("xunzhi.city.urls")),

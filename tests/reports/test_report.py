@@ -54,7 +54,7 @@ def test_full_report_has_the_reference_shape_and_figures_as_runs(filled):
     assert "某市委党史学习教育办" in text and doc.blocks[1].text == "某市委党史学习教育领导小组："
     # the slips of the reference are corrected
     assert "习近平时代" not in text and text.count("习近平新时代中国特色社会主义思想") >= 3
-    template = Path(composed.figures.campaign.spec.template_path).read_text(encoding="utf-8")
+    template = composed.figures.campaign.template_text
     assert "不断及其" not in text and "不断加强信仰信念的历练" in template
     assert "“主动上门服务”，让" in text
     # every printed figure is a run carrying its code, with the figure's own text

@@ -13,14 +13,15 @@ from xunzhi.ledgers.models import Activity, Problem
 
 pytestmark = pytest.mark.django_db
 
-# session, user, campaign, profile, data stamp (the rendered body comes from the cache)
-DASHBOARD_CACHED = 5
-# session, user, campaign, profile, data stamp, totals, page rows, unit list
-LEDGER_LIST = 8
-# the same page again, unchanged data: session, user, campaign, profile, data stamp
-LEDGER_LIST_CACHED = 5
-# session, user, campaign, profile, version, other versions
-REPORT_PREVIEW = 6
+# "campaigns, choice": the loaded campaigns (the switcher's list) and the user's choice
+# session, user, campaigns, choice, profile, data stamp (the rendered body comes from the cache)
+DASHBOARD_CACHED = 6
+# session, user, campaigns, choice, profile, data stamp, totals, page rows, unit list
+LEDGER_LIST = 9
+# the same page again, unchanged data: session, user, campaigns, choice, profile, data stamp
+LEDGER_LIST_CACHED = 6
+# session, user, campaigns, choice, profile, version, other versions
+REPORT_PREVIEW = 7
 
 
 def _more_rows(county, n: int, tag: str = "") -> None:

@@ -1,9 +1,12 @@
-"""A campaign row holds the parsed campaign file; the file is the source of truth."""
+"""A campaign row holds the parsed campaign file of its published version; every version of the
+file and its report template is kept in the database (``CampaignVersion``): once loaded, nothing
+is read from the original path again."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 
 if TYPE_CHECKING:
@@ -21,11 +24,31 @@ class Campaign(models.Model):
     source_sha256 = models.CharField("文件校验和", max_length=64)
     config = models.JSONField("定义内容", default=dict)
     loaded_at = models.DateTimeField("载入时间", auto_now=True)
+    version = models.ForeignKey(
+        "CampaignVersion",
+        verbose_name="现行版本",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_current = models.BooleanField(
+        "当前活动",
+        default=False,
+        help_text="命令行不指定 --campaign 时使用的活动（网页的默认活动），只能有一个。",
+    )
 
     class Meta:
         verbose_name = "学习教育活动"
         verbose_name_plural = "学习教育活动"
         ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="campaign_one_current",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.start_date.year}）"
@@ -40,3 +63,84 @@ class Campaign(models.Model):
             cached = CampaignSpec.from_dict(self.config, base_dir=None)
             self._spec = cached
         return cached
+
+    @property
+    def template_text(self) -> str:
+        """The report template of the published version (from the database, never a path)."""
+        return self.version.template_text if self.version is not None else ""
+
+    def at_version(self, version: CampaignVersion) -> Campaign:
+        """An unsaved copy of this campaign as ``version`` defined it (to regenerate a report
+        with the file that produced it)."""
+        copy = Campaign(
+            pk=self.pk,
+            code=self.code,
+            name=version.name,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            source_path=self.source_path,
+            source_sha256=version.sha256,
+            config=version.config,
+            version=version,
+            is_current=self.is_current,
+        )
+        return copy
+
+
+class CampaignVersion(models.Model):
+    """One version of a campaign file and its report template, as loaded or published."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="学习教育活动", on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField("版本号")
+    name = models.CharField("名称", max_length=100)
+    source_name = models.CharField("定义文件名", max_length=255, blank=True)
+    source_text = models.TextField("定义文件内容")
+    template_name = models.CharField("模板文件名", max_length=255, blank=True)
+    template_text = models.TextField("报告模板内容", blank=True)
+    sha256 = models.CharField("文件校验和", max_length=64)
+    config = models.JSONField("定义内容", default=dict)
+    created_at = models.DateTimeField("载入时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="载入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "活动定义版本"
+        verbose_name_plural = "活动定义版本"
+        ordering = ["campaign", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="campaign_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} 第{self.number}版"
+
+
+class CampaignChoice(models.Model):
+    """The campaign a person works in on the web (the switcher); without one, the current one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="campaign_choice",
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="学习教育活动", on_delete=models.CASCADE, related_name="+"
+    )
+    updated_at = models.DateTimeField("选择时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "用户所选活动"
+        verbose_name_plural = "用户所选活动"
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.campaign.code}"

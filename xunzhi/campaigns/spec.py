@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,8 @@ class CampaignSpec:
     template_path: str = ""
     milestones: tuple[Milestone, ...] = ()
     vocabulary_data: dict[str, Any] = field(default_factory=dict)
+    #: the blank templates' example rows: kind → field → value (``[examples.<kind>]``)
+    examples: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -153,6 +156,7 @@ class CampaignSpec:
             vocabulary = _vocabulary_data(data, head, base_dir=base_dir, where=where)
             milestones = _milestones(data.get("milestones", []), where=where)
             report = _report(data.get("report", {}), where=where)
+            examples = _examples(data.get("examples", {}), where=where)
             spec = cls(
                 code=_text(head["code"], f"{where} [campaign].code"),
                 name=_text(head["name"], f"{where} [campaign].name"),
@@ -175,6 +179,7 @@ class CampaignSpec:
                 template_path=template_path,
                 milestones=milestones,
                 vocabulary_data=vocabulary,
+                examples=examples,
             )
         except KeyError as exc:
             raise UserError(f"{where}缺少必填项 {exc.args[0]}。") from exc
@@ -234,6 +239,41 @@ def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
     return tuple(out)
 
 
+def _examples(raw: Any, *, where: str) -> dict[str, dict[str, str]]:
+    """``[examples.<kind>]``: a column (its header, as in the blank template, or its field) →
+    the example value; the kind and the column must exist."""
+    from xunzhi.ledgers import registry
+
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}：[examples] 必须是表。")
+    out: dict[str, dict[str, str]] = {}
+    for key, values in raw.items():
+        try:
+            kind = registry.get(key)
+        except KeyError:
+            known = "、".join(k.key for k in registry.all())
+            raise UserError(f"{where}：[examples.{key}] 不是台账种类（可用：{known}）。") from None
+        if not isinstance(values, dict):
+            raise UserError(f"{where}：[examples.{key}] 必须是表。")
+        columns = {c.header: c.field for c in kind.columns} | {
+            c.field: c.field for c in kind.columns
+        }
+        row: dict[str, str] = {}
+        for column, value in values.items():
+            if column not in columns:
+                raise UserError(
+                    f"{where}：[examples.{key}] 中的“{column}”不是{kind.label}的列"
+                    f"（可用：{'、'.join(c.header for c in kind.columns if c.template)}）。"
+                )
+            if isinstance(value, dt.date | int | float) and not isinstance(value, bool):
+                value = value.isoformat() if isinstance(value, dt.date) else str(value)
+            if not isinstance(value, str):
+                raise UserError(f"{where}：[examples.{key}].{column} 必须是文字、数字或日期。")
+            row[columns[column]] = value
+        out[key] = row
+    return out
+
+
 def _report(raw: Any, *, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise UserError(f"{where}：[report] 必须是表。")
@@ -287,36 +327,79 @@ class CampaignFile:
     data: dict[str, Any]
     sha256: str
     spec: CampaignSpec
+    text: str = ""
+    template_name: str = ""
+    template_text: str = ""
 
 
 def campaign_file_read(path: Path) -> CampaignFile:
-    """Read and check one campaign file; errors name the file and the faulty entry."""
+    """Read and check one campaign file and the report template beside it; errors name the file
+    and the faulty entry."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到活动定义文件：{path}")
-    raw = path.read_bytes()
+    return campaign_parse(path.read_bytes(), source=str(path), base_dir=path.parent, path=path)
+
+
+def campaign_parse(
+    raw: bytes,
+    *,
+    source: str,
+    base_dir: Path | None,
+    path: Path | None = None,
+    template_text: str | None = None,
+) -> CampaignFile:
+    """Check a campaign file's bytes (``source`` names it in messages). The template is
+    ``template_text`` when given (an upload), else the file ``[campaign].template`` names beside
+    it (``base_dir``)."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
-        raise UserError(f"活动定义文件 {path} 不是 UTF-8 编码。") from exc
+        raise UserError(f"活动定义文件 {source} 不是 UTF-8 编码。") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"活动定义文件 {path} 格式错误：{exc}") from exc
-    spec = CampaignSpec.from_dict(data, base_dir=path.parent, source=str(path))
-    if spec.template_path and not Path(spec.template_path).is_file():
-        raise UserError(f"活动定义文件 {path} 指定的报告模板不存在：{spec.template_path}")
+        raise UserError(f"活动定义文件 {source} 格式错误：{_toml_where(str(exc))}") from exc
+    spec = CampaignSpec.from_dict(data, base_dir=base_dir, source=source)
+    template_name = str(data["campaign"].get("template", ""))
+    if template_text is None:
+        template_text = ""
+        if spec.template_path:
+            template_file = Path(spec.template_path)
+            if not template_file.is_file():
+                raise UserError(f"活动定义文件 {source} 指定的报告模板不存在：{spec.template_path}")
+            try:
+                template_text = template_file.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise UserError(f"报告模板 {template_file} 不是 UTF-8 编码。") from exc
     # The figures app owns the meaning of figures and rules; let it refuse bad ones now.
     from xunzhi.figures.spec import validate_campaign_figures
 
-    validate_campaign_figures(spec, source=str(path))
+    validate_campaign_figures(spec, source=source)
     from xunzhi.evaluation.spec import evaluation_spec_parse
 
-    evaluation_spec_parse(spec, data, source=str(path), text=raw.decode("utf-8"))
-    # Store the resolved template path and the vocabulary's content, so the database copy is
-    # usable on its own.
+    evaluation_spec_parse(spec, data, source=source, text=text)
+    # Store the vocabulary's content, so the database copy is usable on its own; the template's
+    # text is stored with the version (``CampaignVersion.template_text``).
     data = dict(data)
-    data["campaign"] = dict(data["campaign"], template=spec.template_path)
     data["vocabulary"] = spec.vocabulary_data
-    return CampaignFile(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest(), spec=spec)
+    return CampaignFile(
+        path=path or Path(source),
+        data=data,
+        sha256=hashlib.sha256(raw + b"\0" + template_text.encode("utf-8")).hexdigest(),
+        spec=spec,
+        text=text,
+        template_name=Path(template_name).name,
+        template_text=template_text,
+    )
+
+
+def _toml_where(message: str) -> str:
+    """tomllib's "Expected '=' … (at line 5, column 7)" with the place in Chinese first."""
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match is None:
+        return message
+    what = message[: match.start()].strip()
+    return f"第 {match.group(1)} 行第 {match.group(2)} 列：{what}"
 
 
 def builtin_campaign_files() -> list[Path]:

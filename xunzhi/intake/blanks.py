@@ -44,7 +44,7 @@ def template_workbook(*, kind: Kind, campaign: Campaign | None, scope: Org | Non
     units = wb.create_sheet("单位列表")
     guide = wb.create_sheet("填写说明")
     unit_count, first_unit = _unit_list(units, scope)
-    example = _header(ws, columns, spec, first_unit)
+    example = _header(ws, columns, spec, first_unit, kind.key)
     _drop_downs(ws, options, columns, spec, unit_count)
     _example_row(ws, columns, example)
     options.sheet_state = "hidden"
@@ -71,17 +71,21 @@ def _unit_list(units: Worksheet, scope: Org | None) -> tuple[int, str | None]:
 
 
 def _header(
-    ws: Worksheet, columns: tuple[Column, ...], spec: Any, first_unit: str | None
+    ws: Worksheet, columns: tuple[Column, ...], spec: Any, first_unit: str | None, key: str
 ) -> list[str]:
-    """The header row; returns the example value of each column."""
+    """The header row; returns the example value of each column: the campaign's
+    ``[examples.<kind>]``, else the column's neutral one; a date the campaign's start."""
     example = []
+    own = spec.examples.get(key, {}) if spec is not None else {}
     for i, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.fill = HEADER_FILL
         cell.font = REQUIRED_FONT if col.required else Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.header) * 3)
-        value = col.example
+        value = own.get(col.field) or col.example
+        if not value and spec is not None and col.parse in ("date", "period"):
+            value = spec.start.isoformat() if col.parse == "date" else f"{spec.start:%Y-%m}"
         if col.parse.startswith("choice:") and spec is not None:
             allowed = choices_for(col.parse, spec)
             value = value if value in allowed else (allowed[0] if allowed else "")

@@ -1,7 +1,9 @@
 """The kinds xunzhi ships: two rosters the importer reads and the six ledgers of ``ledgers.md``.
 
 One :func:`~xunzhi.ledgers.registry.register` call per kind; see ``docs/architecture.md``
-("How to add a ledger kind"). Models are named, not imported (see the registry).
+("How to add a ledger kind"). Models are named, not imported (see the registry). Examples that
+belong to a campaign (dates, titles) are not here: they come from the campaign file's
+``[examples.<kind>]`` (dates default to the campaign's start).
 """
 
 from __future__ import annotations
@@ -83,7 +85,6 @@ register(
                 "date",
                 True,
                 ("时间", "活动日期", "活动时间", "开展时间", "开展日期", "举办时间"),
-                "2021-06-01",
             ),
             Column("组织", "org", "org", True, _ORG_ALIASES, "某某镇"),
             Column(
@@ -100,7 +101,6 @@ register(
                 "text",
                 True,
                 ("活动名称", "活动主题", "主题", "名称", "活动内容", "内容"),
-                "学习党史专题研讨",
             ),
             Column(
                 "参加人数",
@@ -182,7 +182,6 @@ register(
                 "date",
                 False,
                 ("计划完成时间", "计划时间", "完成时限"),
-                "2021-09-30",
             ),
             Column(
                 "状态",
@@ -253,7 +252,6 @@ register(
                 "date",
                 False,
                 ("时限", "整改期限", "完成时限"),
-                "2021-08-31",
             ),
             Column(
                 "整改状态",
@@ -347,7 +345,6 @@ register(
                 "period",
                 True,
                 ("时期", "月份", "统计期间", "填报期间"),
-                "2021-06",
             ),
             Column(
                 "指标",
@@ -382,7 +379,7 @@ register(
         label="督导记录",
         model_label="ledgers.SupervisionVisit",
         columns=(
-            Column("日期", "date", "date", True, ("督导日期", "时间", "督导时间"), "2021-06-15"),
+            Column("日期", "date", "date", True, ("督导日期", "时间", "督导时间")),
             Column(
                 "督导组",
                 "group_name",

@@ -41,7 +41,6 @@ from xunzhi.reports.templating import (
 )
 from xunzhi.reports.templating import TemplateFigureError as TemplateFigureError
 from xunzhi.reports.templating import blocks_parse as blocks_parse
-from xunzhi.reports.templating import template_read as template_read
 
 
 class ReportCheckError(UserError):

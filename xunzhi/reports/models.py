@@ -104,6 +104,14 @@ class ReportVersion(models.Model):
     md_path = models.CharField("Markdown 文件", max_length=500, blank=True)
     check_sheet_path = models.CharField("数据核对表", max_length=500, blank=True)
     fired_rules = models.JSONField("触发的规则", default=list, blank=True)
+    campaign_version = models.ForeignKey(
+        "campaigns.CampaignVersion",
+        verbose_name="活动定义版本",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = ReportVersionQuerySet.as_manager()
 

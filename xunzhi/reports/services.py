@@ -30,7 +30,7 @@ from xunzhi.reports.compose import document_compose, report_date_default
 from xunzhi.reports.counties import counties_view
 from xunzhi.reports.document import Block, ReportDocument, Run
 from xunzhi.reports.models import Evaluation, ReportVersion
-from xunzhi.reports.templating import template_environment, template_read
+from xunzhi.reports.templating import template_environment
 
 FORMATS = ("docx", "html", "md", "pdf")
 
@@ -121,13 +121,13 @@ def report_compose(*, evaluation: Evaluation, annex: bool = False) -> ComposedRe
     ``annex``: attach the scores of the units under the evaluated one (评估打分表) as 附件."""
     campaign, unit = evaluation.campaign, evaluation.unit
     spec = campaign.spec
-    if not spec.template_path:
+    if not campaign.template_text.strip():
         raise UserError(f"活动“{campaign.name}”的定义文件没有指定报告模板（[campaign].template）。")
     scope = Scope.make(campaign=campaign, unit=unit, until=evaluation.until)
     figures = figures_compute(campaign=campaign, unit=unit, until=evaluation.until, scope=scope)
     rules = rules_evaluate(campaign=campaign, unit=unit, until=evaluation.until, scope=scope)
     document = document_compose(
-        template_text=template_read(spec.template_path),
+        template_text=campaign.template_text,
         figures=figures,
         rules=rules,
         evaluation=_evaluation_view(evaluation, figures),
@@ -255,8 +255,36 @@ def report_generate(
             md_path=paths.get("md", ""),
             check_sheet_path=sheet_path,
             fired_rules=[r.code for r in composed.rules if r.fired],
+            campaign_version=evaluation.campaign.version,
         )
     return version
+
+
+def report_regenerate(
+    *,
+    version: ReportVersion,
+    formats: tuple[str, ...] | list[str] = ("docx",),
+    user: User | None = None,
+    out_path: str | Path | None = None,
+    check_sheet: bool | str | Path = False,
+) -> ReportVersion:
+    """Write ``version``'s report again with the campaign file and template that produced it and
+    its cut-off (the evaluation's other settings as stored now); records a new version."""
+    evaluation = version.evaluation
+    if version.campaign_version is None:
+        raise UserError(
+            f"报告版本 {version.pk} 没有记录生成它的活动定义版本，无法按原版本重新生成。"
+        )
+    campaign_version = version.campaign_version
+    evaluation.campaign = evaluation.campaign.at_version(campaign_version)
+    evaluation.until = version.until
+    return report_generate(
+        evaluation=evaluation,
+        formats=formats,
+        check_sheet=check_sheet,
+        user=user,
+        out_path=out_path,
+    )
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -202,10 +201,3 @@ def _runs(text: str) -> list[Run]:
 def plain(text: str) -> str:
     """Text without figure markers (for the check sheet and the dashboard)."""
     return MARKER.sub(lambda m: m.group(2), text)
-
-
-def template_read(path: str | Path) -> str:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"找不到报告模板：{path}")
-    return path.read_text(encoding="utf-8")

@@ -80,6 +80,7 @@ def job_create_import(
     kind: str = "",
     dry_run: bool = True,
     source_job: Job | None = None,
+    campaign_code: str = "",
 ) -> Job:
     """A queued import job with its files stored on disk (or moved from ``source_job``).
 
@@ -101,7 +102,7 @@ def job_create_import(
                 kind=JobKind.IMPORT,
                 user=user,
                 scope=scope,
-                params={"kind": kind, "dry_run": dry_run},
+                params={"kind": kind, "dry_run": dry_run, "campaign": campaign_code},
                 message="排队中…",
             )
             folder = job_dir(job)
@@ -324,7 +325,7 @@ def _import_body(job_id: int) -> None:
         files.append((_original_name(job, name), path.read_bytes()))
     result = ledger_import(
         files=files,
-        campaign=campaign_get(),
+        campaign=campaign_get(job.params.get("campaign") or None),
         kind=job.params.get("kind") or None,
         user=job.user,
         scope=job.scope,

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.encoding import escape_uri_path
 
 from xunzhi.campaigns.models import Campaign
-from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.campaigns.state import campaign_state
 from xunzhi.ledgers.selectors import KINDS
 from xunzhi.lib.numbers import decimal_text
 from xunzhi.organisations.models import Org
@@ -43,10 +43,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def request_campaign(request: HttpRequest) -> Campaign:
-    """The campaign the request works in (read once per request)."""
+    """The campaign the request works in (read once per request): ``?campaign=CODE`` (a shared
+    link), else the one the user chose in the switcher, else the current one."""
     campaign: Campaign | None = getattr(request, "_xz_campaign", None)
     if campaign is None:
-        campaign = campaign_get()
+        state = campaign_state(request)
+        code = text_param(request.GET, "campaign")
+        if code:
+            campaign = state.by_code(code)
+            if campaign is None:
+                raise Http404("找不到该学习教育活动。")
+        else:
+            campaign = state.working()
         setattr(request, "_xz_campaign", campaign)  # noqa: B010 - a per-request memo
     return campaign
 
@@ -63,6 +71,7 @@ def page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "profile": profile,
         "scope": profile.scope,
         "campaign": campaign,
+        "campaigns": campaign_state(request).campaigns,
         "role_label": scope_role_label(profile.role, profile.scope, campaign),
         "kinds": KINDS,
         "perm": {a: can(request.user, a) for a in _ACTIONS},

@@ -117,6 +117,7 @@ def _upload_checked(request: HttpRequest, handler: LimitedUploadHandler | None) 
                 files=[(f.name or "", f) for f in files],
                 kind=form.cleaned_data["kind"],
                 dry_run=True,
+                campaign_code=request_campaign(request).code,
             )
         except UserError as exc:
             form.add_error(None, str(exc))
@@ -193,6 +194,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             kind=job.params.get("kind", ""),
             dry_run=False,
             source_job=job,
+            campaign_code=job.params.get("campaign", ""),
         )
     except UserError as exc:
         messages.error(request, str(exc))

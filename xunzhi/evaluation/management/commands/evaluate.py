@@ -20,7 +20,7 @@ class Command(XunzhiCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--unit", help="评估单位的组织代码或名称，默认为组织树的根")
-        parser.add_argument("--campaign", help="学习教育活动代码，默认为最近的一个")
+        parser.add_argument("--campaign", help="学习教育活动代码，默认为当前活动")
         parser.add_argument("--until", help="数据截止日期，如 2021-06-30")
         parser.add_argument(
             "--level", help="只评这一类单位：township（乡镇）、department（部门），默认全部"

@@ -28,7 +28,7 @@ class Command(XunzhiCommand):
             "-o", "--output", required=True, metavar="PATH", help="输出文件，后缀 .xlsx 或 .csv"
         )
         parser.add_argument("--unit", metavar="CODE", help="只导出该组织及其下级")
-        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
+        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认为当前活动）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])

@@ -35,7 +35,7 @@ class Command(XunzhiCommand):
             metavar="PATH",
             help="有错误时写出标注了错误单元格的工作簿（多个文件时为目录）",
         )
-        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
+        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认为当前活动）")
         parser.add_argument("--scope", metavar="CODE", help="只允许导入该组织及其下级的数据")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
 

@@ -26,7 +26,7 @@ class Command(XunzhiCommand):
         )
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出 .xlsx 文件")
         parser.add_argument("--scope", metavar="CODE", help="单位列表只列该组织及其下级")
-        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
+        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认为当前活动）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])

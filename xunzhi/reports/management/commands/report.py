@@ -13,7 +13,14 @@ from xunzhi.campaigns.selectors import campaign_get
 from xunzhi.lib.commands import XunzhiCommand
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.selectors import org_find, org_root
-from xunzhi.reports.services import FORMATS, evaluation_for, evaluation_save, report_generate
+from xunzhi.reports.models import ReportVersion
+from xunzhi.reports.services import (
+    FORMATS,
+    evaluation_for,
+    evaluation_save,
+    report_generate,
+    report_regenerate,
+)
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*$")
 
@@ -33,7 +40,13 @@ class Command(XunzhiCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--unit", help="被评估单位的组织代码或名称，默认为组织树的根")
-        parser.add_argument("--campaign", help="学习教育活动代码，默认为最近的一个")
+        parser.add_argument("--campaign", help="学习教育活动代码，默认为当前活动")
+        parser.add_argument(
+            "--regenerate",
+            type=int,
+            metavar="ID",
+            help="按报告版本 ID 当时的活动定义版本和截止日期重新生成报告（记为新版本）",
+        )
         parser.add_argument("--until", help="数据截止日期，如 2021-06-30（报告“截至6月30日”）")
         parser.add_argument(
             "--format", choices=FORMATS, help="输出格式，默认取 -o 的扩展名，否则为 docx"
@@ -78,8 +91,6 @@ class Command(XunzhiCommand):
             for line in report_from_draft(options):
                 self.stdout.write(line)
             return
-        campaign = campaign_get(options["campaign"])
-        unit = org_find(options["unit"]) if options["unit"] else org_root()
         output = Path(options["output"]) if options["output"] else None
         fmt = options["format"]
         if fmt is None:
@@ -89,6 +100,11 @@ class Command(XunzhiCommand):
                 raise UserError(
                     f"无法从文件名“{output}”判断格式，请用 --format 指定（{'、'.join(FORMATS)}）。"
                 )
+        if options["regenerate"] is not None:
+            self._regenerate(options["regenerate"], fmt, output, options["check_sheet"])
+            return
+        campaign = campaign_get(options["campaign"])
+        unit = org_find(options["unit"]) if options["unit"] else org_root()
         dates = {
             name: parse_date(options[key], label) if options[key] else None
             for name, key, label in (
@@ -119,6 +135,24 @@ class Command(XunzhiCommand):
             out_path=output,
             annex=options["annex"],
         )
+        self._print(version)
+
+    def _regenerate(
+        self, version_id: int, fmt: str, output: Path | None, check_sheet: str | None
+    ) -> None:
+        old = ReportVersion.objects.select_related("evaluation").filter(pk=version_id).first()
+        if old is None:
+            raise UserError(f"找不到报告版本 {version_id}。")
+        version = report_regenerate(
+            version=old, formats=(fmt,), out_path=output, check_sheet=check_sheet or False
+        )
+        number = version.campaign_version.number if version.campaign_version else "?"
+        self.stdout.write(
+            f"已按活动定义第{number}版重新生成报告版本 {old.pk}（新版本 {version.pk}）"
+        )
+        self._print(version)
+
+    def _print(self, version: ReportVersion) -> None:
         for kind, path in version.paths().items():
             label = "数据核对表" if kind == "xlsx" else f"评估报告（{kind}）"
             self.stdout.write(f"{label}：{path}")

@@ -23,7 +23,7 @@ class Command(XunzhiCommand):
         parser.add_argument("--unit", metavar="单位", help="组织代码或名称（默认整棵组织树）")
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出 .xlsx")
         parser.add_argument("--on", metavar="YYYY-MM-DD", help="判断超期的日期（默认今天）")
-        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认最近的）")
+        parser.add_argument("--campaign", metavar="CODE", help="学习教育活动代码（默认为当前活动）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["output"])

@@ -1,0 +1,140 @@
+"""Campaign versions in the database: the template is read from the database (moving the files
+breaks nothing), every changed load is a new version, a report version records the campaign
+version that produced it and is regenerated with it; the current campaign is a setting."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import build_small_county
+from xunzhi.campaigns.models import Campaign, CampaignVersion
+from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.campaigns.services import campaign_load, campaign_set_current
+from xunzhi.campaigns.spec import BUILTIN_DIR
+from xunzhi.lib.errors import UserError
+from xunzhi.reports.services import evaluation_for, report_generate, report_regenerate
+
+SHIPPED = "dangshi-2021"
+
+
+def _copy_shipped(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (f"{SHIPPED}.toml", f"{SHIPPED}.report.j2"):
+        shutil.copy(BUILTIN_DIR / name, folder / name)
+    (folder / "shared").mkdir(exist_ok=True)
+    shutil.copy(BUILTIN_DIR / "shared" / "levels.toml", folder / "shared" / "levels.toml")
+    return folder / f"{SHIPPED}.toml"
+
+
+def _md(version) -> str:  # noqa: ANN001
+    return Path(version.md_path).read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_template_comes_from_the_database_after_the_files_move(tmp_path):
+    path = _copy_shipped(tmp_path / "a")
+    campaign, created = campaign_load(path=path)
+    assert created and campaign.version is not None and campaign.version.number == 1
+    assert campaign.template_text == (BUILTIN_DIR / f"{SHIPPED}.report.j2").read_text("utf-8")
+    assert campaign.version.source_text == path.read_text("utf-8")
+    county = build_small_county(campaign)
+    shutil.rmtree(tmp_path / "a")  # the file and its template are gone
+    campaign = Campaign.objects.get(pk=campaign.pk)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county, group_number="第三")
+    version = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    assert "巡回指导组" in _md(version)
+    assert version.campaign_version_id == campaign.version_id
+
+
+@pytest.mark.django_db
+def test_changed_file_is_a_new_version_unchanged_is_not(tmp_path):
+    path = _copy_shipped(tmp_path)
+    campaign, _ = campaign_load(path=path)
+    campaign_load(path=path)
+    assert campaign.versions.count() == 1
+    template = path.with_name(f"{SHIPPED}.report.j2")
+    template.write_text(template.read_text("utf-8") + "\n@body\n新增一段。\n", "utf-8")
+    campaign, created = campaign_load(path=path)
+    assert not created
+    numbers = list(
+        CampaignVersion.objects.filter(campaign=campaign).values_list("number", flat=True)
+    )
+    assert sorted(numbers) == [1, 2]
+    assert campaign.version.number == 2 and campaign.template_text.endswith("新增一段。\n")
+    assert "新增一段" not in CampaignVersion.objects.get(campaign=campaign, number=1).template_text
+
+
+@pytest.mark.django_db
+def test_regenerate_uses_the_version_that_produced_the_report(tmp_path):
+    path = _copy_shipped(tmp_path)
+    campaign, _ = campaign_load(path=path)
+    county = build_small_county(campaign)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county, group_number="第三")
+    first = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    template = path.with_name(f"{SHIPPED}.report.j2")
+    template.write_text(template.read_text("utf-8") + "\n@body\n第二版才有的一段话。\n", "utf-8")
+    campaign, _ = campaign_load(path=path)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county)
+    second = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    assert "第二版才有的一段话" in _md(second) and "第二版才有的一段话" not in _md(first)
+    again = report_regenerate(version=first, formats=("md",))
+    assert again.pk not in (first.pk, second.pk)
+    assert again.campaign_version_id == first.campaign_version_id != second.campaign_version_id
+    assert _md(again) == _md(first)
+    # the command line does the same
+    out = tmp_path / "again.md"
+    call_command("report", "--regenerate", str(first.pk), "-o", str(out))
+    assert out.read_text("utf-8") == _md(first)
+    with pytest.raises(CommandError, match="找不到报告版本"):
+        call_command("report", "--regenerate", "999999")
+
+
+@pytest.mark.django_db
+def test_current_campaign_is_a_setting_not_the_newest(tmp_path):
+    from tests.campaigns.fixtures import dangji_2024
+
+    first, _ = campaign_load(path=BUILTIN_DIR / f"{SHIPPED}.toml")
+    second, created = campaign_load(path=dangji_2024(tmp_path))
+    assert created and second.start_date > first.start_date
+    assert campaign_get().code == SHIPPED  # the first loaded stays current
+    campaign_set_current(code=second.code)
+    assert campaign_get().code == second.code
+    assert Campaign.objects.filter(is_current=True).count() == 1
+    with pytest.raises(UserError, match="找不到学习教育活动"):
+        campaign_set_current(code="nope")
+
+
+@pytest.mark.django_db
+def test_campaign_command_lists_sets_and_shows_versions(tmp_path, capsys):
+    from tests.campaigns.fixtures import dangji_2024
+
+    campaign_load(path=BUILTIN_DIR / f"{SHIPPED}.toml")
+    campaign_load(path=dangji_2024(tmp_path))
+    call_command("campaign", "list")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["  dangji-2024", f"* {SHIPPED}"]
+    call_command("campaign", "current", "dangji-2024")
+    call_command("campaign", "current")
+    out = capsys.readouterr().out
+    assert "已设为：党纪学习教育（2024）" in out and out.strip().endswith("（dangji-2024）")
+    call_command("campaign", "versions")
+    out = capsys.readouterr().out
+    assert out.startswith("* 第1版") and "dangji-2024.toml / dangji-2024.report.j2" in out
+    with pytest.raises(CommandError, match="找不到学习教育活动“x”"):
+        call_command("campaign", "current", "x")
+
+
+def test_command_line_names_the_line_of_a_toml_fault(tmp_path):
+    from tests.campaigns.fixtures import dangji_2024
+    from xunzhi.campaigns.spec import campaign_file_read
+
+    path = dangji_2024(tmp_path)
+    path.write_text(
+        path.read_text("utf-8").replace('name = "党纪学习教育"', "name = 党纪"), "utf-8"
+    )
+    with pytest.raises(UserError, match=r"格式错误：第 5 行第 8 列：Invalid value"):
+        campaign_file_read(path)
