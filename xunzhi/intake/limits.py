@@ -95,7 +95,15 @@ def zip_check(name: str, data: bytes, fmt: str, limits: ReadLimits) -> None:
     """Sizes, parts and sheet extents of an .xlsx or .ods file, before any parsing."""
     try:
         infos = zipfile.ZipFile(BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    # NotImplementedError: a part needing a newer zip version or an unknown compression
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        ValueError,
+        OSError,
+        EOFError,
+    ) as exc:
         raise UserError(
             f"文件“{name}”无法作为 Excel 工作簿读取（压缩包已损坏）。请确认文件完整，或另存为 .xlsx 后重试。"
         ) from exc
