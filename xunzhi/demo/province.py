@@ -84,6 +84,9 @@ def province_generate(
     pattern_counties = list(
         Org.objects.children_of(pattern_city).filter(kind=OrgKind.COUNTY).order_by("path")
     )
+    # Fresh statistics, so the clones read the pattern through the org indexes, not by scanning
+    # the growing ledgers (again after each city).
+    _analyse()
     cloned = skipped = 0
     stopped = False
     with audit_suppressed():
@@ -110,6 +113,7 @@ def province_generate(
                 )
             if stopped:
                 break
+            _analyse()
     if skipped:
         say(f"跳过已完成的县 {skipped} 个。")
     if stopped:
@@ -194,7 +198,7 @@ def province_leaders_add(rng: random.Random, leading: Org) -> None:
 
 
 def _analyse() -> None:
-    """Fresh planner statistics after a bulk load (PostgreSQL; SQLite's are optional)."""
+    """Fresh planner statistics after a bulk load (PostgreSQL; SQLite plans by its indexes)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
