@@ -136,7 +136,7 @@ def test_the_province_tree(province):
     paths = list(Org.objects.values_list("path", flat=True))
     assert len(codes) == len(set(codes)) and len(paths) == len(set(paths))
     for org in Org.objects.filter(depth__gt=2):  # below the cities: the city's code first
-        assert org.code[:3] == org.get_parent().code[:3]
+        assert org.code[:3] == Org.objects.get_parent(org).code[:3]
 
 
 def test_a_cloned_county_counts_and_figures_as_its_pattern(province, campaign):
@@ -155,7 +155,7 @@ def test_a_cloned_county_counts_and_figures_as_its_pattern(province, campaign):
 
 def test_rows_point_into_their_own_county_and_city(province):
     for pattern, clone in county_pairs():
-        city = clone.get_parent()
+        city = Org.objects.get_parent(clone)
         led = Activity.objects.in_subtree(clone).exclude(leader=None).select_related("leader__org")
         assert led.exists()
         for activity in led:
@@ -194,3 +194,12 @@ def test_province_report_compares_its_cities(province, tmp_path: Path, settings)
     assert f"全省{CITIES}个市" in text
     assert "从各市看" in text
     assert "中央党史学习教育领导小组" in text  # the province is guided from the centre
+
+
+def test_demo_logins_of_a_province(province):
+    from xunzhi.web.services import demo_users_create
+
+    scopes = {username: scope for username, _label, scope in demo_users_create()}
+    assert scopes["province-office"] == province.name
+    assert scopes["city-office"] == names.PROVINCE_CITY_NAMES[0]
+    assert scopes["office"] == names.COUNTY_NAMES[0]
