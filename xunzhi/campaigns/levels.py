@@ -164,9 +164,7 @@ def _words_resolved(
     return words, sub_kinds
 
 
-def _level_parse(
-    code: str, by_code: dict[str, dict[str, Any]], where: str, known: _Known
-) -> Level:
+def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str, known: _Known) -> Level:
     """One ``[[levels]]`` entry: its match keys checked, its words resolved."""
     raw = by_code[code]
     what = f"{where}：层级 {code}"
