@@ -154,7 +154,9 @@ class CampaignSpec:
             template_path = ""
             if template:
                 template_path = str((base_dir / template).resolve()) if base_dir else template
-            vocabulary = _vocabulary_data(data, head, base_dir=base_dir, where=where)
+            vocabulary, parsed_vocabulary = _vocabulary_data(
+                data, head, base_dir=base_dir, where=where
+            )
             milestones = _milestones(data.get("milestones", []), where=where)
             report = _report(data.get("report", {}), where=where)
             examples = _examples(data.get("examples", {}), where=where)
@@ -184,6 +186,7 @@ class CampaignSpec:
             )
         except KeyError as exc:
             raise UserError(f"{where}缺少必填项 {exc.args[0]}。") from exc
+        object.__setattr__(spec, "_vocabulary", parsed_vocabulary)  # parsed once, when checked
         if not spec.activity_types:
             raise UserError(f"{where}：[types].activities 不能为空。")
         if len(set(spec.goals)) != len(spec.goals):
@@ -193,7 +196,7 @@ class CampaignSpec:
 
 def _vocabulary_data(
     data: dict[str, Any], head: dict[str, Any], *, base_dir: Path | None, where: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Vocabulary]:
     """The vocabulary's content: inline ``[vocabulary]``, else the file ``[campaign].vocabulary``
     names (beside the campaign file, else among the built-in files), else the built-in one."""
     inline = data.get("vocabulary")
@@ -210,8 +213,8 @@ def _vocabulary_data(
             path = next((c for c in candidates if c.is_file()), candidates[0])
         content = vocabulary_file_read(path)
         where = f"{where}（{path}）"
-    vocabulary_parse(content, source=where)  # refuse a bad one now, naming the file
-    return content
+    # refuse a bad one now, naming the file
+    return content, vocabulary_parse(content, source=where)
 
 
 def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
