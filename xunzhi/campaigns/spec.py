@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -385,10 +386,14 @@ def campaign_parse(
     # text is stored with the version (``CampaignVersion.template_text``).
     data = dict(data)
     data["vocabulary"] = spec.vocabulary_data
+    # The digest covers the vocabulary too: an edited shared levels.toml is a new version.
+    vocabulary = json.dumps(spec.vocabulary_data, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(raw + b"\0" + template_text.encode("utf-8"))
+    digest.update(b"\0" + vocabulary.encode("utf-8"))
     return CampaignFile(
         path=path or Path(source),
         data=data,
-        sha256=hashlib.sha256(raw + b"\0" + template_text.encode("utf-8")).hexdigest(),
+        sha256=digest.hexdigest(),
         spec=spec,
         text=text,
         template_name=Path(template_name).name,
