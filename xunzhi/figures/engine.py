@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -52,7 +52,7 @@ MODELS = registry.MODELS
 
 
 #: org id → the keys of the measured units it belongs to (rules)
-UnitOf = dict[int, tuple[str, ...]]
+UnitOf = Mapping[Any, tuple[str, ...]]
 #: one grouped pass over a ledger: rows by type, all rows, folded filter → column name
 BaseRows = tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]], dict[Any, str]]
 
@@ -401,7 +401,9 @@ def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any
         return scope.cache[key]
     if any(k in ORG_FILTERS for k, _ in measure.other_filters):
         return None
-    paths = frozenset(k for keys in unit_of.values() for k in keys)
+    paths = getattr(unit_of, "paths", None) or frozenset(
+        k for keys in unit_of.values() for k in keys
+    )
     key = ("subtree", paths, measure.group_values)
     if key not in scope.cache:
         ids = {path: pk for pk, path in scope.org_paths().items()}
@@ -427,7 +429,7 @@ def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
 
 
 def measures_evaluate(
-    measures: Iterable[Measure], scope: Scope, *, unit_of: dict[int, tuple[str, ...]] | None = None
+    measures: Iterable[Measure], scope: Scope, *, unit_of: UnitOf | None = None
 ) -> dict[Measure, Any]:
     """Evaluate measures in as few GROUP BY queries as possible (cached on the scope).
 
