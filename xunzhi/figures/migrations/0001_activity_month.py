@@ -113,6 +113,10 @@ _TABLE = "campaign_id bigint NOT NULL, org_id bigint NOT NULL, month date NOT NU
 FORWARD = [
     f"CREATE TABLE figures_activity_month ({_TABLE})",
     f"CREATE TABLE figures_activity_subtree ({_TABLE})",
+    # the units a rule measures, for one type (a county's 党支部 among all cells of a
+    # campaign): an index-only scan of that type's cells
+    "CREATE INDEX figures_activity_subtree_type ON figures_activity_subtree "
+    "(campaign_id, type, month) INCLUDE (org_id, tags, n, participants, beneficiaries)",
     *(
         f"""CREATE FUNCTION figures_activity_{op}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN {body} RETURN NULL; END $$"""
