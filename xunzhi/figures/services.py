@@ -328,13 +328,18 @@ class UnitMap(Mapping[int, tuple[str, ...]]):
         self._org_paths = scope.org_paths()
         self._memo: dict[int, tuple[str, ...]] = {}
 
-    def __getitem__(self, org_id: int) -> tuple[str, ...]:
+    def get(self, org_id: int, default: Any = None) -> Any:
+        """Never raises (called once per grouped row, most of them under no measured unit)."""
         keys = self._memo.get(org_id)
         if keys is None:
-            path = self._org_paths[org_id]
+            path = self._org_paths.get(org_id, "")
             keys = tuple(path[:n] for n in self._lengths if path[:n] in self.paths)
             self._memo[org_id] = keys
-        if not keys:
+        return keys or default
+
+    def __getitem__(self, org_id: int) -> tuple[str, ...]:
+        keys: tuple[str, ...] | None = self.get(org_id)
+        if keys is None:
             raise KeyError(org_id)
         return keys
 
@@ -424,11 +429,12 @@ def _units_measure(
 ) -> list[UnitMeasure]:
     """Each unit's measure per condition and whether it falls short (any/all conditions)."""
     measured: list[UnitMeasure] = []
+    prepared = [(*c, _condition_measures(c.condition)) for c in compiled]
     for org in units:
         values: dict[str, Decimal | int | None] = {}
         flags: list[bool] = []
-        for condition, tables, threshold, compare in compiled:
-            value = _unit_value(condition, tables, org.path)
+        for condition, tables, threshold, compare, measures in prepared:
+            value = _unit_value(condition, tables, org.path, measures)
             values[condition.label] = value
             if value is None:
                 flags.append(condition.missing == "short")
@@ -520,10 +526,14 @@ def _prorated(threshold: Any, scope: Scope) -> Any:
 
 
 def _unit_value(
-    condition: Condition, tables: list[dict[str, Agg]], path: str
+    condition: Condition,
+    tables: list[dict[str, Agg]],
+    path: str,
+    measures: list[Measure] | None = None,
 ) -> Decimal | int | None:
-    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures."""
-    measures = _condition_measures(condition)
+    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures
+    (``measures``: the condition's, when the caller has them already)."""
+    measures = measures if measures is not None else _condition_measures(condition)
 
     def one(index: int) -> Decimal | int | None:
         agg = tables[index].get(path)
