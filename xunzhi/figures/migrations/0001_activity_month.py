@@ -37,13 +37,17 @@ _GROUPED = f"""
     FROM {{table}} r JOIN campaigns_campaign c ON c.id = r.campaign_id
     {{where}} GROUP BY 1, 2, 3, 4, 5
 """
-#: unit-level cells ``d`` expanded to every ancestor (the unit itself included)
-_EXPANDED = f"""
-    SELECT d.campaign_id, a.id AS org_id, d.month, d.type, d.tags,
+#: unit-level cells ``d`` expanded to every ancestor (the unit itself included); the ancestors
+#: are looked up once per unit, not once per cell
+_EXPANDED = """
+    SELECT d.campaign_id, x.anc_id AS org_id, d.month, d.type, d.tags,
            sum(d.n) AS n, sum(d.participants) AS participants, sum(d.beneficiaries) AS beneficiaries
-    FROM {{cells}} d JOIN organisations_org o ON o.id = d.org_id
-    CROSS JOIN LATERAL generate_series(1, o.depth) k
-    JOIN organisations_org a ON a.path = substr(o.path, 1, k * (length(o.path) / o.depth))
+    FROM {cells} d JOIN (
+        SELECT o.id AS org_id, a.id AS anc_id FROM organisations_org o
+        CROSS JOIN LATERAL generate_series(1, o.depth) k
+        JOIN organisations_org a ON a.path = substr(o.path, 1, k * (length(o.path) / o.depth))
+        WHERE o.id IN (SELECT DISTINCT org_id FROM {cells})
+    ) x ON x.org_id = d.org_id
     GROUP BY 1, 2, 3, 4, 5
 """
 
