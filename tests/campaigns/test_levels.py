@@ -23,7 +23,8 @@ def raw() -> dict:
 @pytest.mark.parametrize(
     ("kind", "name", "parent", "children", "level", "whole"),
     [
-        ("市", "江州市", None, (), "city", "全市"),
+        ("省", "江南省", None, (), "province", "全省"),
+        ("市", "江州市", "省", (), "city", "全市"),
         ("县", "青山县", "市", (), "county", "全县"),
         ("县", "东城区", "市", (), "district", "全区"),
         ("乡镇", "城关镇", "县", (), "town", "全镇"),
@@ -69,15 +70,15 @@ def test_no_level_word_of_the_county_leaks_into_another_level(raw):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["levels"][2]["words"].pop("whole"), "层级 county 缺少用语 whole"),
-        (lambda d: d["levels"][2]["words"].update(extra="x"), "多出用语 extra"),
-        (lambda d: d["levels"][2].update(match={"kinds": ["省"]}), "不是组织类型"),
+        (lambda d: d["levels"][3]["words"].pop("whole"), "层级 county 缺少用语 whole"),
+        (lambda d: d["levels"][3]["words"].update(extra="x"), "多出用语 extra"),
+        (lambda d: d["levels"][3].update(match={"kinds": ["国"]}), "不是组织类型"),
         (lambda d: d["levels"][1].update(base="nowhere"), "base“nowhere”不存在"),
-        (lambda d: d["levels"][2]["words"].update(rank="处级"), "不是职级"),
-        (lambda d: d["levels"][2].update(base="district"), "循环"),
-        (lambda d: d["levels"].pop(2) and d["levels"].pop(1), "适用于组织类型“县”"),
+        (lambda d: d["levels"][3]["words"].update(rank="处级"), "不是职级"),
+        (lambda d: d["levels"][3].update(base="district"), "循环"),
+        (lambda d: d["levels"].pop(3) and d["levels"].pop(2), "适用于组织类型“县”"),
         (lambda d: d["levels"][0]["match"].update(colour="red"), "不认识“colour”"),
-        (lambda d: d["kinds"].update(省="省"), r"\[kinds\] 中的“省”"),
+        (lambda d: d["kinds"].update(国="国"), r"\[kinds\] 中的“国”"),
     ],
 )
 def test_a_bad_vocabulary_is_refused_naming_the_entry(raw, change, message):

@@ -119,3 +119,36 @@ def test_override_form_download_refresh_compare(clients, draft):
     assert "共 <strong>0</strong> 处不同" in page.content.decode()
     bad = clients["inspector"].get(reverse("drafts:compare"), {"a": "x", "b": "1"})
     assert "写法有误" in bad.content.decode()
+
+
+# session, user, campaigns, choice, profile, draft, overrides, blocks, comments, data stamp,
+# the last ten history entries
+EDITOR_QUERIES = 11
+# session, user, profile, draft; then block, draft with its unit, the update, audit entry,
+# history entry; the overrides for the returned HTML (transaction statements not counted)
+SAVE_QUERIES = 10
+
+
+def _queries(ctx) -> int:
+    control = ("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT", "ROLLBACK")
+    return sum(1 for q in ctx.captured_queries if not q["sql"].upper().startswith(control))
+
+
+def test_editor_and_paragraph_save_queries(clients, draft):
+    """Pinned: the editor and a paragraph save do not grow with the draft's blocks or history."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = clients["inspector"]
+    url = reverse("drafts:editor", args=[draft.pk])
+    client.get(url)
+    blocks = list(draft.blocks.order_by("position"))
+    for block in blocks[1:4]:  # history and comments to list
+        assert save(client, draft, block, block.text + "。", block.version).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert _queries(ctx) == EDITOR_QUERIES
+    block = DraftBlock.objects.get(pk=blocks[5].pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert save(client, draft, block, block.text + "。", block.version).status_code == 200
+    assert _queries(ctx) == SAVE_QUERIES

@@ -103,9 +103,18 @@ def _tuple(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+@dataclass(frozen=True)
+class _Known:
+    """The organisation kinds and ranks, read once per parse (Django's ``Choices.values``
+    builds a new list on every read)."""
+
+    kinds: tuple[str, ...]
+    ranks: tuple[str, ...]
+
+
 def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary:
     """Check and resolve a vocabulary (``base`` inheritance); errors name the file and the entry."""
-    from xunzhi.organisations.models import OrgKind
+    from xunzhi.organisations.models import OrgKind, Rank
 
     where = f"层级用语表 {source}" if source else "层级用语表"
     raw_levels = data.get("levels")
@@ -114,8 +123,9 @@ def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary
     kinds = data.get("kinds", {})
     if not isinstance(kinds, dict):
         raise UserError(f"{where}：[kinds] 必须是表。")
+    known = _Known(kinds=tuple(OrgKind.values), ranks=tuple(Rank.values))
     for kind in kinds:
-        if kind not in OrgKind.values:
+        if kind not in known.kinds:
             raise UserError(f"{where}：[kinds] 中的“{kind}”不是组织类型。")
     by_code: dict[str, dict[str, Any]] = {}
     for index, raw in enumerate(raw_levels, start=1):
@@ -125,8 +135,8 @@ def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary
         if code in by_code:
             raise UserError(f"{where}：层级代码 {code} 重复。")
         by_code[code] = raw
-    levels = [_level_parse(code, by_code, where) for code in by_code]
-    _levels_check(levels, where)
+    levels = [_level_parse(code, by_code, where, known) for code in by_code]
+    _levels_check(levels, where, known)
     return Vocabulary(kinds=MappingProxyType(dict(kinds)), levels=tuple(levels))
 
 
@@ -154,10 +164,8 @@ def _words_resolved(
     return words, sub_kinds
 
 
-def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str) -> Level:
+def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str, known: _Known) -> Level:
     """One ``[[levels]]`` entry: its match keys checked, its words resolved."""
-    from xunzhi.organisations.models import OrgKind, Rank
-
     raw = by_code[code]
     what = f"{where}：层级 {code}"
     match = raw.get("match")
@@ -170,14 +178,14 @@ def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str) -> L
     words, sub_kinds = _words_resolved(by_code, code, where)
     for key in ("kinds", "parent_kinds", "child_kinds"):
         for kind in parsed[key]:
-            if kind not in OrgKind.values:
+            if kind not in known.kinds:
                 raise UserError(f"{what} 的 match.{key} 中“{kind}”不是组织类型。")
     for kind in sub_kinds:
-        if kind not in OrgKind.values:
+        if kind not in known.kinds:
             raise UserError(f"{what} 的 sub_kinds 中“{kind}”不是组织类型。")
-    if words.get("rank") not in Rank.values:
+    if words.get("rank") not in known.ranks:
         raise UserError(
-            f"{what} 的 rank“{words.get('rank')}”不是职级（{'、'.join(Rank.values)}）。"
+            f"{what} 的 rank“{words.get('rank')}”不是职级（{'、'.join(known.ranks)}）。"
         )
     return Level(
         code=code,
@@ -191,10 +199,8 @@ def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str) -> L
     )
 
 
-def _levels_check(levels: list[Level], where: str) -> None:
+def _levels_check(levels: list[Level], where: str, known: _Known) -> None:
     """Every level has the same words, and every kind has a level without extra conditions."""
-    from xunzhi.organisations.models import OrgKind
-
     keys = set(levels[0].words)
     for level in levels:
         missing = (keys | set(REQUIRED_WORDS)) - set(level.words)
@@ -209,7 +215,7 @@ def _levels_check(levels: list[Level], where: str) -> None:
                 f"{where}：层级 {level.code} 多出用语 {'、'.join(sorted(extra))}，"
                 f"层级 {levels[0].code} 没有（每个层级须有同样的用语）。"
             )
-    for kind in OrgKind.values:
+    for kind in known.kinds:
         if not any(kind in level.kinds and level.unconditional for level in levels):
             raise UserError(f"{where}：没有无附加条件的层级适用于组织类型“{kind}”。")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 
 from xunzhi.campaigns.levels import Level
 from xunzhi.campaigns.models import Campaign, CampaignVersion
@@ -14,7 +15,7 @@ from xunzhi.organisations.models import Org
 def campaign_get(code: str | None = None) -> Campaign:
     """The campaign with ``code``, or the current one (a setting the office changes with
     ``xunzhi campaign current CODE``; never "the newest") when no code is given."""
-    qs = Campaign.objects.select_related("version")
+    qs = _with_version()
     campaign = qs.filter(code=code).first() if code else qs.filter(is_current=True).first()
     if campaign is None:
         if code:
@@ -28,7 +29,15 @@ def campaign_get(code: str | None = None) -> Campaign:
 
 def campaign_list() -> list[Campaign]:
     """Every loaded campaign, newest first (by start date)."""
-    return list(Campaign.objects.select_related("version").order_by("-start_date", "-pk"))
+    return list(_with_version().order_by("-start_date", "-pk"))
+
+
+def _with_version() -> QuerySet[Campaign]:
+    """Campaigns with their published version, whose file, template and parsed copy (tens of
+    kilobytes, read by every page) are loaded only when asked for (``template_text``)."""
+    return Campaign.objects.select_related("version").defer(
+        "version__source_text", "version__template_text", "version__config"
+    )
 
 
 def campaigns_for_user(user: AbstractBaseUser | AnonymousUser) -> list[Campaign]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -153,7 +154,9 @@ class CampaignSpec:
             template_path = ""
             if template:
                 template_path = str((base_dir / template).resolve()) if base_dir else template
-            vocabulary = _vocabulary_data(data, head, base_dir=base_dir, where=where)
+            vocabulary, parsed_vocabulary = _vocabulary_data(
+                data, head, base_dir=base_dir, where=where
+            )
             milestones = _milestones(data.get("milestones", []), where=where)
             report = _report(data.get("report", {}), where=where)
             examples = _examples(data.get("examples", {}), where=where)
@@ -183,6 +186,7 @@ class CampaignSpec:
             )
         except KeyError as exc:
             raise UserError(f"{where}缺少必填项 {exc.args[0]}。") from exc
+        object.__setattr__(spec, "_vocabulary", parsed_vocabulary)  # parsed once, when checked
         if not spec.activity_types:
             raise UserError(f"{where}：[types].activities 不能为空。")
         if len(set(spec.goals)) != len(spec.goals):
@@ -192,7 +196,7 @@ class CampaignSpec:
 
 def _vocabulary_data(
     data: dict[str, Any], head: dict[str, Any], *, base_dir: Path | None, where: str
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Vocabulary]:
     """The vocabulary's content: inline ``[vocabulary]``, else the file ``[campaign].vocabulary``
     names (beside the campaign file, else among the built-in files), else the built-in one."""
     inline = data.get("vocabulary")
@@ -209,8 +213,8 @@ def _vocabulary_data(
             path = next((c for c in candidates if c.is_file()), candidates[0])
         content = vocabulary_file_read(path)
         where = f"{where}（{path}）"
-    vocabulary_parse(content, source=where)  # refuse a bad one now, naming the file
-    return content
+    # refuse a bad one now, naming the file
+    return content, vocabulary_parse(content, source=where)
 
 
 def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
@@ -382,10 +386,14 @@ def campaign_parse(
     # text is stored with the version (``CampaignVersion.template_text``).
     data = dict(data)
     data["vocabulary"] = spec.vocabulary_data
+    # The digest covers the vocabulary too: an edited shared levels.toml is a new version.
+    vocabulary = json.dumps(spec.vocabulary_data, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(raw + b"\0" + template_text.encode("utf-8"))
+    digest.update(b"\0" + vocabulary.encode("utf-8"))
     return CampaignFile(
         path=path or Path(source),
         data=data,
-        sha256=hashlib.sha256(raw + b"\0" + template_text.encode("utf-8")).hexdigest(),
+        sha256=digest.hexdigest(),
         spec=spec,
         text=text,
         template_name=Path(template_name).name,

@@ -155,23 +155,12 @@ def demo_generate(
         demo_clear()
         if scale == "county":
             root = _county_tree(rng, number=1, name=names.COUNTY_NAMES[0])
-            counties = [root]
+            _save_tree(root)
+            _CountyFiller(rng, campaign, root).fill()
         else:
-            counties = [
-                _county_tree(rng, number=i + 1, name=county_name)
-                for i, county_name in enumerate(names.COUNTY_NAMES)
-            ]
-            root = _Node(
-                code="C00",
-                name=names.CITY_NAME,
-                kind=OrgKind.CITY,
-                children=[_city_leading_body(names.CITY_NAME), *counties],
-            )
-        _save_tree(root)
-        for county in counties:
-            _CountyFiller(rng, campaign, county).fill()
-        if scale == "city":
-            _CityFiller(rng, campaign, root, counties).fill()
+            root = city_tree(rng, code="C00", name=names.CITY_NAME, within="")
+            _save_tree(root)
+            city_fill(rng, campaign, root)
     from xunzhi.ledgers.services import ledger_changed
 
     ledger_changed.send(sender=None, kind="demo")
@@ -279,8 +268,30 @@ def _builtin_campaign() -> Campaign:
 # --- the tree -------------------------------------------------------------------------------
 
 
-def _county_tree(rng: random.Random, *, number: int, name: str) -> _Node:
-    prefix = f"C{number:02d}"
+def city_tree(rng: random.Random, *, code: str, name: str, within: str) -> _Node:
+    """A city (``code``) with its 市委常委会 and the ten demo counties (codes ``{within}C01`` …)."""
+    counties = [
+        _county_tree(rng, number=i + 1, name=county_name, within=within)
+        for i, county_name in enumerate(names.COUNTY_NAMES)
+    ]
+    return _Node(
+        code=code,
+        name=name,
+        kind=OrgKind.CITY,
+        children=[_city_leading_body(name, code=code), *counties],
+    )
+
+
+def city_fill(rng: random.Random, campaign: Campaign, city: _Node) -> None:
+    """The ledgers of a saved :func:`city_tree`: each county's, then the city's own level."""
+    counties = [n for n in city.children if n.kind == OrgKind.COUNTY]
+    for county in counties:
+        _CountyFiller(rng, campaign, county).fill()
+    _CityFiller(rng, campaign, city, counties).fill()
+
+
+def _county_tree(rng: random.Random, *, number: int, name: str, within: str = "") -> _Node:
+    prefix = f"{within}C{number:02d}"
     county = _Node(code=prefix, name=name, kind=OrgKind.COUNTY)
     short = name.removesuffix("县")
     county.children.append(
@@ -318,9 +329,9 @@ def _county_tree(rng: random.Random, *, number: int, name: str) -> _Node:
     return county
 
 
-def _city_leading_body(city_name: str) -> _Node:
+def _city_leading_body(city_name: str, *, code: str) -> _Node:
     return _Node(
-        code="C00L",
+        code=f"{code}L",
         name=f"{city_name.removesuffix('市')}市委常委会",
         kind=OrgKind.COMMITTEE,
         member_count=len(names.STANDING_TITLES),

@@ -9,7 +9,7 @@ from html import escape
 from itertools import groupby
 from typing import Any
 
-from xunzhi.drafts.models import Draft, DraftBlock, DraftComment, State
+from xunzhi.drafts.models import Draft, DraftBlock, DraftComment, FigureOverride, State
 from xunzhi.drafts.output import printed_texts
 from xunzhi.drafts.tokens import TOKEN, section_of
 from xunzhi.drafts.webglue import data_stamp, figure_cache
@@ -44,21 +44,46 @@ class EditorBlock:
     comments: list[DraftComment] = field(default_factory=list)
 
 
-def editor_blocks(draft: Draft) -> list[EditorBlock]:
-    overrides = list(draft.overrides.all())
+@dataclass
+class EditorContent:
+    """What the editor shows of a draft, read in four queries."""
+
+    blocks: list[EditorBlock]
+    figures: list[dict[str, Any]]
+    comments: list[DraftComment]  # newest first (the side panel)
+
+
+def editor_content(draft: Draft) -> EditorContent:
+    overrides = list(draft.overrides.select_related("created_by"))
+    blocks = list(draft.blocks.order_by("position"))
+    comments = list(draft.comments.select_related("author", "block").order_by("created_at", "pk"))
+    return EditorContent(
+        blocks=editor_blocks(draft, blocks, overrides, comments),
+        figures=figure_rows(draft, blocks, overrides),
+        comments=comments[::-1],
+    )
+
+
+def editor_blocks(
+    draft: Draft,
+    blocks: list[DraftBlock],
+    overrides: list[FigureOverride],
+    comments: list[DraftComment],
+) -> list[EditorBlock]:
+    """The blocks (in order) as HTML, each with its comments (oldest first) and whether it may
+    move up or down within its section."""
     printed = printed_texts(draft, overrides)
     names = {k: f"{k} {f.get('name', '')}" for k, f in draft.figures.items()}
     overridden = {o.key for o in overrides}
-    blocks = list(draft.blocks.order_by("position"))
     sections = section_of([b.kind for b in blocks])
-    comments: dict[int, list[DraftComment]] = {}
-    for c in draft.comments.select_related("author").filter(block__isnull=False):
+    by_block: dict[int, list[DraftComment]] = {}
+    for c in comments:
         if c.block_id is not None:
-            comments.setdefault(c.block_id, []).append(c)
+            by_block.setdefault(c.block_id, []).append(c)
     out = []
     for i, b in enumerate(blocks):
         item = EditorBlock(
-            b, block_html(b.text, printed, overridden, names), comments=comments.get(b.pk, [])
+            b, block_html(b.text, printed, overridden, names), comments=by_block.get(b.pk, [])
         )
         if b.kind == "body":
             item.movable_up = (
@@ -73,13 +98,16 @@ def editor_blocks(draft: Draft) -> list[EditorBlock]:
     return out
 
 
-def figure_rows(draft: Draft) -> list[dict[str, Any]]:
-    overrides = {o.key: o for o in draft.overrides.select_related("created_by")}
+def figure_rows(
+    draft: Draft, blocks: list[DraftBlock], overrides: list[FigureOverride]
+) -> list[dict[str, Any]]:
+    """The draft's figures by key, each with its override and whether any block still prints it."""
+    by_key = {o.key: o for o in overrides}
     used: set[str] = set()
-    for text in draft.blocks.values_list("text", flat=True):
-        used.update(TOKEN.findall(text))
+    for b in blocks:
+        used.update(TOKEN.findall(b.text))
     return [
-        {"key": key, "fig": fig, "override": overrides.get(key), "used": key in used}
+        {"key": key, "fig": fig, "override": by_key.get(key), "used": key in used}
         for key, fig in sorted(draft.figures.items())
     ]
 

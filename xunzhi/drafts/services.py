@@ -85,7 +85,8 @@ def _event(
 
 
 def _editable(draft_id: int) -> Draft:
-    draft = Draft.objects.get(pk=draft_id)
+    # with its unit: the audit log names a block's draft by its unit (``str(draft)``)
+    draft = Draft.objects.select_related("unit").get(pk=draft_id)
     if draft.state not in EDITABLE:
         raise ConflictError(
             f"该报告处于“{draft.get_state_display()}”状态，不能修改"
@@ -168,10 +169,10 @@ def block_update(
 ) -> DraftBlock:
     """Save one block's text if nobody changed it since ``version`` (``draft_id``: the block
     must belong to that draft)."""
-    block = DraftBlock.objects.filter(pk=block_id).first()
+    block = DraftBlock.objects.filter(pk=block_id).order_by("pk").first()
     if block is None or (draft_id is not None and block.draft_id != draft_id):
         raise UserError("该段落已被删除，请刷新页面。")
-    draft = _editable(block.draft_id)
+    draft = block.draft = _editable(block.draft_id)
     new, dropped = _checked_text(block.text, text)
     if block.version != version or not DraftBlock.objects.filter(
         pk=block.pk, version=version

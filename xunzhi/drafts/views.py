@@ -30,8 +30,7 @@ from xunzhi.drafts.rights import (
 from xunzhi.drafts.selectors import (
     block_html,
     draft_figure_changes,
-    editor_blocks,
-    figure_rows,
+    editor_content,
 )
 from xunzhi.drafts.tokens import plain
 from xunzhi.drafts.webglue import (
@@ -106,7 +105,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     base = reverse("drafts:editor", args=[draft.pk])
     # one plain string for the page's hundred forms ({% csrf_token %} is a lazy object)
     csrf = get_token(request)
-    figures = figure_rows(draft)
+    content = editor_content(draft)
     return render(
         request,
         "drafts/editor.html",
@@ -114,16 +113,16 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             draft=draft,
             blocks_html=blocks_html(
-                editor_blocks(draft),
+                content.blocks,
                 base=base,
                 csrf=csrf,
                 may_edit=may_edit,
                 may_review=may_review,
             ),
-            figures_html=figures_html(figures, base=base, csrf=csrf, may_edit=may_edit),
-            figures=figures,
+            figures_html=figures_html(content.figures, base=base, csrf=csrf, may_edit=may_edit),
+            figures=content.figures,
             changes=draft_figure_changes(draft) if may_edit else [],
-            comments=draft.comments.select_related("author", "block").order_by("-created_at"),
+            comments=content.comments,
             events=draft.events.select_related("actor").order_by("-created_at", "-pk")[:10],
             base=base,
             csrf=csrf,

@@ -125,9 +125,17 @@ def _ratio(numerator: int, denominator: int) -> Decimal | None:
     return Decimal(numerator) / Decimal(denominator) if denominator else None
 
 
+#: The kind of the units compared below a unit of a kind: a city's counties, a province's cities.
+COMPARED_KIND = {OrgKind.CITY: OrgKind.COUNTY, OrgKind.PROVINCE: OrgKind.CITY}
+
+
 def counties_of(unit: Org) -> list[Org]:
-    """The counties (县, 区) directly below ``unit``, in tree order."""
-    return list(Org.objects.children_of(unit).filter(kind=OrgKind.COUNTY).order_by("path"))
+    """The units compared directly below ``unit``, in tree order: a city's counties (县, 区), a
+    province's cities (市); none below any other kind."""
+    kind = COMPARED_KIND.get(OrgKind(unit.kind)) if unit.kind in OrgKind.values else None
+    if kind is None:
+        return []
+    return list(Org.objects.children_of(unit).filter(kind=kind).order_by("path"))
 
 
 def units_compare(

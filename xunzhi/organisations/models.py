@@ -13,6 +13,7 @@ from xunzhi.organisations.querysets import OrgManager, SubtreeQuerySet
 
 
 class OrgKind(models.TextChoices):
+    PROVINCE = "省", "省"
     CITY = "市", "市"
     COUNTY = "县", "县"
     TOWNSHIP = "乡镇", "乡镇"

@@ -79,15 +79,17 @@ def _measure(comparison: Comparison, column: str, label: str, unit: str) -> Coun
 
 
 def counties_view(*, campaign: Campaign, unit: Org, until: dt.date | None) -> CountiesView | None:
-    """The counties paragraph's facts for a city with at least two counties, else None."""
-    if unit.kind != OrgKind.CITY or len(counties_of(unit)) < 2:
+    """The counties paragraph's facts for a city with at least two counties (a province: two
+    cities), else None."""
+    compared = counties_of(unit)
+    if len(compared) < 2:
         return None
     comparison = units_compare(campaign=campaign, unit=unit, until=until, rules=False)
     total = comparison.total
     measures = [_measure(comparison, *m) for m in MEASURES]
     return CountiesView(
         count=len(comparison.rows),
-        word=campaign.spec.vocabulary.kind_word(OrgKind.COUNTY),
+        word=campaign.spec.vocabulary.kind_word(OrgKind(compared[0].kind)),
         members=figure_display(total.counts["members"], "多"),
         activities=figure_display(total.counts["activities"], "多"),
         measures=tuple(m for m in measures if m is not None),

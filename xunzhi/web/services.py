@@ -25,7 +25,9 @@ def data_stamp_bump() -> None:
 def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
     """The demo logins, all with the password ``xunzhi-demo``: office, inspector, clerk of the
     first township and viewer of the (first) county; on a city (``demo-data --scale city``) also
-    ``city-office`` and ``city-inspector`` over the whole city. Returns (username, role label,
+    ``city-office`` and ``city-inspector`` over the whole city; on a province
+    (``--scale province``) also ``province-office`` and ``province-inspector``, the city logins
+    over its first city. Returns (username, role label,
     scope name); the labels come from the level words (:mod:`xunzhi.web.roles`)."""
     from xunzhi.campaigns.models import Campaign
     from xunzhi.campaigns.selectors import campaign_get
@@ -34,8 +36,16 @@ def demo_users_create(*, root: Org | None = None) -> list[tuple[str, str, str]]:
     root = root or Org.objects.get_first_root_node()
     if root is None:
         raise UserError("数据库中还没有组织，无法创建演示用户。")
-    county = root
     plan: list[tuple[str, str, Org]] = []
+    if root.kind == OrgKind.PROVINCE:
+        plan += [
+            ("province-office", Role.OFFICE, root),
+            ("province-inspector", Role.INSPECTOR, root),
+        ]
+        root = (
+            Org.objects.children_of(root).filter(kind=OrgKind.CITY).order_by("path").first() or root
+        )
+    county = root
     if root.kind == OrgKind.CITY:
         county = (
             Org.objects.children_of(root).filter(kind=OrgKind.COUNTY).order_by("path").first()
