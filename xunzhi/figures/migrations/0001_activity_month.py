@@ -12,7 +12,7 @@ subtract its deleted rows and apply the difference of its updated rows in the wr
 transaction: every write path (the services, the admin, intake's ``COPY`` and ``executemany``,
 the demo generator, cascades) keeps both exact. A TRUNCATE of the activities empties them; a
 change of a campaign's start date or of any unit's path (a unit moved) rebuilds what depends
-on it. Unit-level cells that fall to zero are removed; subtree cells may stay at zero.
+on it. Cells that fall to zero stay (they add nothing).
 On SQLite this migration only records the (unmanaged) models.
 """
 
@@ -68,27 +68,21 @@ _CHANGED = (
     f"{_INSERTED} UNION ALL {_DELETED}) d GROUP BY {_KEY} "
     "HAVING sum(n) <> 0 OR sum(participants) <> 0 OR sum(beneficiaries) <> 0"
 )
-def _apply(delta: str, *, zeroed: bool) -> str:
-    """The delta's cells added to both tables (then, after deletes and updates, the emptied
-    unit-level cells removed)."""
-    body = f"""
+def _apply(delta: str) -> str:
+    """The delta's cells added to both tables. Cells brought to zero stay (they add nothing):
+    removing them would join the transition table to the cells, a plan that goes quadratic
+    when the statistics do not know how many rows a statement deleted."""
+    return f"""
     WITH d AS MATERIALIZED ({delta}),
     u AS ({_upsert("figures_activity_month", "SELECT * FROM d")} RETURNING 1)
     {_upsert("figures_activity_subtree", _EXPANDED.format(cells="d"))};
     """
-    if zeroed:
-        body += f"""
-    DELETE FROM figures_activity_month m USING ({_DELETED}) k
-    WHERE m.n = 0 AND (m.campaign_id, m.org_id, m.month, m.type, m.tags)
-        = (k.campaign_id, k.org_id, k.month, k.type, k.tags);
-    """
-    return body
 
 
 _BODIES = {
-    "insert": _apply(_INSERTED, zeroed=False),
-    "delete": _apply(_DELETED, zeroed=True),
-    "update": _apply(_CHANGED, zeroed=True),
+    "insert": _apply(_INSERTED),
+    "delete": _apply(_DELETED),
+    "update": _apply(_CHANGED),
 }
 _REFERENCING = {
     "insert": "NEW TABLE AS new_rows",
