@@ -16,14 +16,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Q
 
 from xunzhi.campaigns.levels import level_text
 from xunzhi.campaigns.models import Campaign
 from xunzhi.campaigns.selectors import unit_level
 from xunzhi.figures.engine import Scope, base_queryset, filter_q
+from xunzhi.figures.rollup import ledger_grouped, subtree_units, subtree_usable
 from xunzhi.figures.services import rule_level_units, rule_units_measure
 from xunzhi.figures.spec import campaign_figure_spec
 from xunzhi.lib.errors import UserError
@@ -172,15 +172,47 @@ def _county_map(scope: Scope, county_paths: list[str]) -> dict[int, str]:
     }
 
 
-def _grouped(qs: Any, county_of: dict[int, str], **aggregates: Any) -> dict[str, dict[str, int]]:
-    """``aggregates`` per org in one query, added up per county."""
+def _grouped(
+    scope: Scope,
+    ledger: str,
+    county_of: dict[int, str],
+    counts: dict[str, Q | None],
+    sums: dict[str, str] | None = None,
+) -> dict[str, dict[str, int]]:
+    """``counts`` and ``sums`` per org in one query (activities from the rollup where there is
+    one: :func:`~xunzhi.figures.rollup.ledger_grouped`), added up per county."""
+    rows = ledger_grouped(
+        base_queryset(ledger, scope),
+        scope,
+        ["org_id"],
+        counts,
+        sums or {},
+        activities=ledger == "activities",
+    )
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in qs.values("org_id").annotate(**aggregates).order_by():
+    for row in rows:
         county = county_of.get(row["org_id"])
         if county is None:
             continue
-        for key in aggregates:
+        for key in [*counts, *(sums or {})]:
             out[county][key] += int(row[key] or 0)
+    return out
+
+
+def _activities(
+    scope: Scope, county_of: dict[int, str], rows: dict[str, UnitRow]
+) -> dict[str, dict[str, int]]:
+    """Activities and participants per county: from each county's subtree cells where the
+    rollup answers (:func:`~xunzhi.figures.rollup.subtree_units`), else grouped by unit."""
+    counts: dict[str, Q | None] = {"activities": None}
+    sums = {"participants": "participants"}
+    if not subtree_usable(scope):
+        return _grouped(scope, "activities", county_of, counts, sums)
+    units = {row.org.pk: path for path, row in rows.items()}
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell in subtree_units(scope, units, None, counts, sums):
+        for key in ("activities", "participants"):
+            out[cell["org_id"]][key] += cell[key]
     return out
 
 
@@ -192,25 +224,26 @@ def _counts_fill(scope: Scope, county_of: dict[int, str], rows: dict[str, UnitRo
         if county is not None:
             rows[county].counts["members"] += int(org["member_count"] or 0)
     grouped = [
+        _activities(scope, county_of, rows),
         _grouped(
-            base_queryset("activities", scope),
+            scope,
+            "projects",
             county_of,
-            activities=Count("id"),
-            participants=Sum("participants"),
+            {
+                "projects": None,
+                "projects_done": filter_q("projects", "done", True, scope),
+                "projects_overdue": filter_q("projects", "overdue", True, scope),
+            },
         ),
         _grouped(
-            base_queryset("projects", scope),
+            scope,
+            "problems",
             county_of,
-            projects=Count("id"),
-            projects_done=Count("id", filter=filter_q("projects", "done", True, scope)),
-            projects_overdue=Count("id", filter=filter_q("projects", "overdue", True, scope)),
-        ),
-        _grouped(
-            base_queryset("problems", scope),
-            county_of,
-            problems=Count("id"),
-            problems_done=Count("id", filter=filter_q("problems", "rectified", True, scope)),
-            problems_overdue=Count("id", filter=filter_q("problems", "overdue", True, scope)),
+            {
+                "problems": None,
+                "problems_done": filter_q("problems", "rectified", True, scope),
+                "problems_overdue": filter_q("problems", "overdue", True, scope),
+            },
         ),
     ]
     for table in grouped:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,14 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
+from xunzhi.figures.rollup import (
+    fetch_rows,
+    group_by_type,
+    ledger_grouped,
+    subtree_base,
+    subtree_units,
+    subtree_usable,
+)
 from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
 from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
@@ -44,7 +52,7 @@ MODELS = registry.MODELS
 
 
 #: org id → the keys of the measured units it belongs to (rules)
-UnitOf = dict[int, tuple[str, ...]]
+UnitOf = Mapping[Any, tuple[str, ...]]
 #: one grouped pass over a ledger: rows by type, all rows, folded filter → column name
 BaseRows = tuple[dict[Any, list[dict[str, Any]]], list[dict[str, Any]], dict[Any, str]]
 
@@ -303,7 +311,7 @@ def _org_rows(
         rows = _latest_rows(qs, keys, scope)
     else:
         annotations = {"_n": Count("pk"), **{f"_s_{s}": Sum(s) for s in sums}}
-        rows = _fetch(qs.values(*keys).annotate(**annotations))
+        rows = fetch_rows(qs.values(*keys).annotate(**annotations))
     scope.cache[key] = rows
     return rows
 
@@ -351,23 +359,59 @@ def _base_rows(scope: Scope, ledger: str) -> BaseRows:
     if cached is not None:
         return cached
     group_field = GROUP_FIELDS.get(ledger)
-    folded = _folded_keys(scope, ledger)
-    columns = {key: f"_f{i}" for i, key in enumerate(folded)}
-    annotations: dict[str, Any] = {"_n": Count("pk")}
-    annotations.update({f"_s_{s}": Sum(s) for s in sorted(SUM_FIELDS[ledger])})
-    for key, column in columns.items():
-        annotations[column] = Count("pk", filter=filter_q(ledger, key[0], key[1], scope))
+    columns, counts, sums = _aggregates(scope, ledger)
     keys = ["org_id", *([group_field] if group_field else [])]
-    grouped = _ledger_queryset(ledger, scope).values(*keys).annotate(**annotations)
-    # Activities: both SQLite's and PostgreSQL's planners answer this from the covering index
-    # ``activity_rollup`` by themselves (EXPLAIN in docs/architecture.md); no hint is given.
-    rows = _fetch(grouped)
-    by_type: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_type[row.get(group_field) if group_field else None].append(row)
-    result = (dict(by_type), rows, columns)
+    # Activities on PostgreSQL: whole months from the rollup (xunzhi.figures.rollup); else
+    # both planners answer this from the covering index ``activity_rollup`` by themselves
+    # (EXPLAIN in docs/architecture.md); no hint is given.
+    rows = ledger_grouped(
+        _ledger_queryset(ledger, scope),
+        scope,
+        keys,
+        counts,
+        sums,
+        activities=ledger == "activities",
+    )
+    result = (group_by_type(rows, group_field), rows, columns)
     scope.cache[cache_key] = result
     return result
+
+
+def _aggregates(scope: Scope, ledger: str) -> tuple[dict[Any, str], dict[str, Any], dict[str, str]]:
+    """The base query's columns: folded filter → column, counts (column → filter), sums."""
+    columns = {key: f"_f{i}" for i, key in enumerate(_folded_keys(scope, ledger))}
+    counts: dict[str, Q | None] = {"_n": None}
+    counts.update({column: filter_q(ledger, *key, scope) for key, column in columns.items()})
+    return columns, counts, {f"_s_{s}": s for s in sorted(SUM_FIELDS[ledger])}
+
+
+def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
+    """Activities on PostgreSQL with a cut-off ending a month: the base rows from the subtree
+    cells (:func:`~xunzhi.figures.rollup.subtree_base`, or per measured unit:
+    :func:`~xunzhi.figures.rollup.subtree_units` with rows keyed by the unit's path). None
+    where the base query (grouped by unit) is needed instead."""
+    if measure.ledger != "activities" or not subtree_usable(scope):
+        return None
+    columns, counts, sums = _aggregates(scope, measure.ledger)
+    if unit_of is None:
+        key: tuple[Any, ...] = ("subtree",)
+        if key not in scope.cache:
+            rows = subtree_base(scope, counts, sums)
+            scope.cache[key] = (group_by_type(rows, "type"), rows, columns, None)
+        return scope.cache[key]
+    if any(k in ORG_FILTERS for k, _ in measure.other_filters):
+        return None
+    paths = getattr(unit_of, "paths", None) or frozenset(
+        k for keys in unit_of.values() for k in keys
+    )
+    key = ("subtree", paths, measure.group_values)
+    if key not in scope.cache:
+        ids = {path: pk for pk, path in scope.org_paths().items()}
+        units = {ids[path]: path for path in paths}
+        rows = subtree_units(scope, units, measure.group_values, counts, sums)
+        by_path = {path: (path,) for path in paths}
+        scope.cache[key] = (group_by_type(rows, "type"), rows, columns, by_path)
+    return scope.cache[key]
 
 
 def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
@@ -385,7 +429,7 @@ def _ledger_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
 
 
 def measures_evaluate(
-    measures: Iterable[Measure], scope: Scope, *, unit_of: dict[int, tuple[str, ...]] | None = None
+    measures: Iterable[Measure], scope: Scope, *, unit_of: UnitOf | None = None
 ) -> dict[Measure, Any]:
     """Evaluate measures in as few GROUP BY queries as possible (cached on the scope).
 
@@ -461,7 +505,11 @@ def _accumulate(
 
 
 def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
-    by_type, rows, columns = _base_rows(scope, measure.ledger)
+    subtree = _subtree_rows(measure, scope, unit_of)
+    if subtree is not None:
+        by_type, rows, columns, unit_of = subtree
+    else:
+        by_type, rows, columns = _base_rows(scope, measure.ledger)
     selected = _select(by_type, rows, measure.group_values)
     count_column = "_n"
     for key, value in measure.other_filters:
@@ -471,19 +519,6 @@ def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
         else:
             count_column = columns[(key, value)]
     return _accumulate(selected, measure, count_column, unit_of)
-
-
-def _fetch(qs: QuerySet[Any]) -> list[dict[str, Any]]:
-    """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
-
-    Django's per-row converters cost more than the query for ~10 000 grouped rows; the
-    values here are plain numbers and strings, which :class:`Agg` normalises.
-    """
-    sql, params = qs.query.sql_with_params()
-    names = [*qs.query.values_select, *qs.query.annotation_select]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _latest_rows(qs: QuerySet[Any], keys: list[str], scope: Scope) -> list[dict[str, Any]]:

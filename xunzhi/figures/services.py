@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
@@ -283,17 +283,29 @@ def _setting(value: Any, settings: dict[str, Any]) -> Any:
     return settings[value] if isinstance(value, str) else value
 
 
-def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
+class UnitRef(NamedTuple):
+    """A unit a rule measures: what the rule's result names of it (read without model objects:
+    a province's rule may measure tens of thousands of branches)."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    path: str
+
+
+def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[UnitRef]:
     """The units a rule measures: the unit itself (self), its direct children of the level's
     sub-kinds (sub, without its leading body), or units of the given kinds strictly below it."""
     if rule.is_self:
-        return [unit]
+        return [UnitRef(unit.pk, unit.code, unit.name, unit.kind, unit.path)]
     qs = Org.objects.in_subtree(unit).filter(depth__gt=unit.depth)
     if rule.is_sub:
         qs = qs.filter(depth=unit.depth + 1, kind__in=scope.level.sub_kinds, is_leading_body=False)
     else:
         qs = qs.filter(kind__in=rule.level)
-    return list(qs.order_by("path").only("id", "code", "name", "kind", "path"))
+    fields = ("id", "code", "name", "kind", "path")
+    return [UnitRef(*row) for row in qs.order_by("path").values_list(*fields)]
 
 
 def _condition_measures(condition: Condition) -> list[Measure]:
@@ -304,29 +316,48 @@ def _condition_measures(condition: Condition) -> list[Measure]:
     return [condition.measure] if condition.measure is not None else []
 
 
-def _unit_map(units: list[Org], scope: Scope) -> dict[int, tuple[str, ...]]:
-    """Org id → paths of the measured units it lies under (itself included)."""
-    steplen = Org.steplen
-    wanted = {org.path for org in units}
-    lengths = sorted({len(path) for path in wanted})
-    out: dict[int, tuple[str, ...]] = {}
-    for org_id, path in scope.org_paths().items():
-        keys = tuple(path[:n] for n in lengths if n <= len(path) and path[:n] in wanted)
-        if keys:
-            out[org_id] = keys
-    if any(len(p) % steplen for p in wanted):
-        raise ValueError("organisation path not a multiple of the step length")
-    return out
+class UnitMap(Mapping[int, tuple[str, ...]]):
+    """Org id → paths of the measured units it lies under (itself included), worked out on
+    demand (most lookups are for the few units that have rows); ``paths``: the measured units."""
+
+    def __init__(self, units: Sequence[UnitRef], scope: Scope) -> None:
+        self.paths = frozenset(u.path for u in units)
+        if any(len(p) % Org.steplen for p in self.paths):
+            raise ValueError("organisation path not a multiple of the step length")
+        self._lengths = sorted({len(p) for p in self.paths})
+        self._org_paths = scope.org_paths()
+        self._memo: dict[int, tuple[str, ...]] = {}
+
+    def get(self, org_id: int, default: Any = None) -> Any:
+        """Never raises (called once per grouped row, most of them under no measured unit)."""
+        keys = self._memo.get(org_id)
+        if keys is None:
+            path = self._org_paths.get(org_id, "")
+            keys = tuple(path[:n] for n in self._lengths if path[:n] in self.paths)
+            self._memo[org_id] = keys
+        return keys or default
+
+    def __getitem__(self, org_id: int) -> tuple[str, ...]:
+        keys: tuple[str, ...] | None = self.get(org_id)
+        if keys is None:
+            raise KeyError(org_id)
+        return keys
+
+    def __iter__(self) -> Iterator[int]:
+        return (pk for pk in self._org_paths if pk in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def rule_units_measure(
-    rule: RuleDef, units: list[Org], scope: Scope
+    rule: RuleDef, units: Sequence[UnitRef], scope: Scope
 ) -> tuple[dict[str, Any], list[CompiledCondition], list[UnitMeasure]]:
     """One rule's thresholds, compiled conditions and measured ``units`` (any units of
     ``scope``'s subtree: the city comparison measures every county's units in one go)."""
     settings = scope.campaign.spec.settings
     measures = [m for c in rule.conditions for m in _condition_measures(c)]
-    per_prefix = measures_evaluate(measures, scope, unit_of=_unit_map(units, scope))
+    per_prefix = measures_evaluate(measures, scope, unit_of=UnitMap(units, scope))
     thresholds = {
         c.label: _prorated(_setting(c.threshold, settings), scope)
         if rule.prorate and not (c.is_ratio or c.percent)
@@ -345,7 +376,7 @@ def rule_units_measure(
     return thresholds, compiled, _units_measure(units, compiled, combine=rule.combine)
 
 
-def rule_level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[Org]:
+def rule_level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[UnitRef]:
     """The units ``rule`` measures in ``unit``'s report (``scope`` is that unit's)."""
     return _level_units(rule, unit, scope)
 
@@ -394,15 +425,16 @@ def rules_evaluate(
 
 
 def _units_measure(
-    units: list[Org], compiled: list[CompiledCondition], *, combine: str
+    units: Sequence[UnitRef], compiled: list[CompiledCondition], *, combine: str
 ) -> list[UnitMeasure]:
     """Each unit's measure per condition and whether it falls short (any/all conditions)."""
     measured: list[UnitMeasure] = []
+    prepared = [(*c, _condition_measures(c.condition)) for c in compiled]
     for org in units:
         values: dict[str, Decimal | int | None] = {}
         flags: list[bool] = []
-        for condition, tables, threshold, compare in compiled:
-            value = _unit_value(condition, tables, org.path)
+        for condition, tables, threshold, compare, measures in prepared:
+            value = _unit_value(condition, tables, org.path, measures)
             values[condition.label] = value
             if value is None:
                 flags.append(condition.missing == "short")
@@ -494,10 +526,14 @@ def _prorated(threshold: Any, scope: Scope) -> Any:
 
 
 def _unit_value(
-    condition: Condition, tables: list[dict[str, Agg]], path: str
+    condition: Condition,
+    tables: list[dict[str, Agg]],
+    path: str,
+    measures: list[Measure] | None = None,
 ) -> Decimal | int | None:
-    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures."""
-    measures = _condition_measures(condition)
+    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures
+    (``measures``: the condition's, when the caller has them already)."""
+    measures = measures if measures is not None else _condition_measures(condition)
 
     def one(index: int) -> Decimal | int | None:
         agg = tables[index].get(path)

@@ -1,0 +1,191 @@
+"""Grouped activity queries from the rollups on PostgreSQL (:mod:`xunzhi.figures.models`).
+
+The rollups count activities per bucket: a calendar month, the campaign's start month split at
+its start date. A period from the campaign start to a cut-off is the buckets from the start to
+the last month ending by the cut-off, plus the days after it (read from the activities).
+
+- ``ledger_grouped``: ``values(*keys).annotate(counts, sums)`` over a ledger's rows in a scope,
+  activities from the unit-level cells plus the remaining days: the same rows as the plain
+  aggregate grouped by unit, from fewer rows.
+- ``subtree_base`` and ``subtree_units``: a subtree's totals read from the cells of its root
+  (a county: one cell per bucket, type and tag set, whatever the number of its units), for the
+  figures of a unit and for the units a rule measures; used when the cut-off ends a month.
+
+SQLite, and code run inside :func:`figures_plain` (the benchmark's baseline), read the
+activities directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+
+from xunzhi.figures.models import ActivityMonth, ActivitySubtree
+from xunzhi.organisations.models import Org
+
+if TYPE_CHECKING:
+    from xunzhi.figures.engine import Scope
+
+_PLAIN: ContextVar[bool] = ContextVar("figures_plain", default=False)
+
+#: A grouped row: the key columns and the aggregate columns by name.
+Row = dict[str, Any]
+
+
+@contextmanager
+def figures_plain() -> Iterator[None]:
+    """Compute figures inside this block from the ledgers alone (no rollup): the baseline."""
+    token = _PLAIN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN.reset(token)
+
+
+def rollup_active() -> bool:
+    """Are the activity rollups read here (PostgreSQL, outside :func:`figures_plain`)?"""
+    return connection.vendor == "postgresql" and not _PLAIN.get()
+
+
+def whole_buckets_end(start: dt.date, cutoff: dt.date) -> dt.date | None:
+    """The end of the last bucket lying wholly within ``start`` (the campaign start, where a
+    bucket begins) … ``cutoff``: the last month end by the cut-off; None when before ``start``."""
+    month_end = (cutoff + dt.timedelta(days=1)).day == 1
+    last_end = cutoff if month_end else cutoff.replace(day=1) - dt.timedelta(days=1)
+    return None if last_end < start else last_end
+
+
+def subtree_usable(scope: Scope) -> bool:
+    """Can a subtree's activity totals be read from its root's cells alone (no partial month)?"""
+    return rollup_active() and whole_buckets_end(scope.start, scope.cutoff) == scope.cutoff
+
+
+def ledger_grouped(
+    ledger_rows: QuerySet[Any],
+    scope: Scope,
+    keys: Sequence[str],
+    counts: dict[str, Q | None],
+    sums: dict[str, str],
+    *,
+    activities: bool,
+) -> list[Row]:
+    """``ledger_rows`` (a ledger's rows in ``scope``) grouped by ``keys``: ``counts`` (column →
+    filter or None) and ``sums`` (column → field). ``activities``: the rows are activities and
+    may be read from the unit-level cells (whole buckets) plus the days after them."""
+    last_end = whole_buckets_end(scope.start, scope.cutoff)
+    if not (activities and rollup_active()) or last_end is None:
+        return fetch_rows(ledger_rows.values(*keys).annotate(**_plain(counts, sums)))
+    cells = ActivityMonth.objects.filter(campaign_id=scope.campaign.pk, org_id__in=scope.org_ids())
+    rows = fetch_rows(
+        _in_buckets(cells, scope, last_end).values(*keys).annotate(**_rolled(counts, sums))
+    )
+    if last_end < scope.cutoff:
+        edges = ledger_rows.filter(date__gt=last_end)
+        rows += fetch_rows(edges.values(*keys).annotate(**_plain(counts, sums)))
+    return _merge(rows, keys, [*counts, *sums])
+
+
+def subtree_base(scope: Scope, counts: dict[str, Q | None], sums: dict[str, str]) -> list[Row]:
+    """Rows grouped by (org_id, type) adding up to the activities of ``scope``'s subtree: the
+    unit's own level (itself, its leading body, its departments) each by itself, the rest of
+    the subtree under ``org_id`` 0, from the cells of the subtree's root and of those units."""
+    own = sorted(scope.own_ids() | scope.leading_ids())
+    base = ActivitySubtree.objects.filter(campaign_id=scope.campaign.pk, org_id=scope.unit.pk)
+    total = fetch_rows(_in_buckets(base, scope).values("type").annotate(**_rolled(counts, sums)))
+    mine = ActivityMonth.objects.filter(campaign_id=scope.campaign.pk, org_id__in=own)
+    own_rows = fetch_rows(
+        _in_buckets(mine, scope).values("org_id", "type").annotate(**_rolled(counts, sums))
+    )
+    rest: dict[Any, Row] = {}
+    for row in total:
+        rest[row["type"]] = {"org_id": 0, "type": row["type"]} | {
+            c: int(row[c] or 0) for c in [*counts, *sums]
+        }
+    for row in own_rows:
+        for column in [*counts, *sums]:
+            rest[row["type"]][column] -= int(row[column] or 0)
+    return _merge(own_rows, ["org_id", "type"], [*counts, *sums]) + list(rest.values())
+
+
+def subtree_units(
+    scope: Scope,
+    units: dict[int, str],
+    types: Sequence[str] | None,
+    counts: dict[str, Q | None],
+    sums: dict[str, str],
+) -> list[Row]:
+    """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
+    with its subtree's activities (of ``types`` only, when given), from the units' cells."""
+    depths = sorted({len(p) // Org.steplen for p in units.values()})
+    anchors = Org.objects.in_subtree(scope.unit).filter(depth__in=depths).values("id")
+    cells = ActivitySubtree.objects.filter(campaign_id=scope.campaign.pk, org_id__in=anchors)
+    if types is not None:
+        cells = cells.filter(type__in=list(types))
+    rows = fetch_rows(
+        _in_buckets(cells, scope).values("org_id", "type").annotate(**_rolled(counts, sums))
+    )
+    out = []
+    for row in rows:
+        path = units.get(row["org_id"])
+        if path is not None:
+            out.append(row | {"org_id": path} | {c: int(row[c] or 0) for c in [*counts, *sums]})
+    return out
+
+
+def _in_buckets(qs: QuerySet[Any], scope: Scope, last_end: dt.date | None = None) -> QuerySet[Any]:
+    end = last_end or scope.cutoff
+    return qs.filter(month__gte=scope.start, month__lte=end).order_by()
+
+
+def _plain(counts: dict[str, Q | None], sums: dict[str, str]) -> dict[str, Any]:
+    return {
+        **{name: Count("pk", filter=q) for name, q in counts.items()},
+        **{name: Sum(field) for name, field in sums.items()},
+    }
+
+
+def _rolled(counts: dict[str, Q | None], sums: dict[str, str]) -> dict[str, Any]:
+    return {
+        **{name: Sum("n", filter=q) for name, q in counts.items()},
+        **{name: Sum(field) for name, field in sums.items()},
+    }
+
+
+def _merge(rows: list[Row], keys: Sequence[str], columns: list[str]) -> list[Row]:
+    """Rows with the same key added up (the cells' and the days'); integers throughout."""
+    out: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        merged = out.get(key)
+        if merged is None:
+            merged = out[key] = {**{k: row[k] for k in keys}, **dict.fromkeys(columns, 0)}
+        for column in columns:
+            merged[column] += int(row[column] or 0)
+    return list(out.values())
+
+
+def group_by_type(rows: list[Row], group_field: str | None) -> dict[Any, list[Row]]:
+    by_type: dict[Any, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_type[row.get(group_field) if group_field else None].append(row)
+    return dict(by_type)
+
+
+def fetch_rows(qs: QuerySet[Any]) -> list[Row]:
+    """Rows of a grouped ``values().annotate()`` query as dicts, read through the cursor directly.
+
+    Django's per-row converters cost more than the query for ~10 000 grouped rows; the
+    values here are plain numbers and strings.
+    """
+    sql, params = qs.query.sql_with_params()
+    names = [*qs.query.values_select, *qs.query.annotation_select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
