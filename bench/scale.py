@@ -17,7 +17,7 @@ Then, each step in its own process, so time and memory are its own:
   the plain way (aggregates over the ledger tables, no rollups: ``figures_plain()``) as the
   baseline of the same run. Targets in the province database: county < 0.5 s, city < 2 s,
   province < 5 s.
-- dashboard: gunicorn (2 workers, as ``bench/web.py``) on the province database and
+- dashboard: gunicorn (as ``xunzhi serve``: two workers per core) on the province database and
   ``--clients`` clients logged in over the first city, for ``--seconds`` seconds: each request
   is the city page (``/city/``) or one of its counties' dashboards (``/?unit=…``) as people
   would open them, the page cache working as in production (target: p95 < 500 ms); then the same
@@ -333,6 +333,8 @@ def phase_import(opts: argparse.Namespace) -> dict[str, Any]:
     added = result.added
     added_rows = Activity.objects.filter(title__startswith="压测导入活动")
     added_rows._raw_delete(added_rows.db)  # plain DELETE: nothing refers to these rows
+    with connection.cursor() as cursor:  # the dead rows gone, as before the import
+        cursor.execute("VACUUM ANALYZE ledgers_activity")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "added": added, "before": before, "peak_mb": peak}
 
@@ -442,12 +444,14 @@ def drive(base: str, paths: list[str], clients: int, seconds: float) -> tuple[li
 def dashboard(url: str, opts: argparse.Namespace) -> None:
     import httpx
 
+    from xunzhi.lib.env import default_workers
+
     setup = phase("setup_web", url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "xunzhi.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--timeout", "300", "--log-level", "warning"],
+        + ["--workers", str(default_workers()), "--timeout", "300", "--log-level", "warning"],
         cwd=ROOT,
         env=env(url),
     )
@@ -475,7 +479,10 @@ def dashboard(url: str, opts: argparse.Namespace) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"{opts.clients} 个并发客户端，各 {opts.seconds:.0f} 秒，gunicorn 2 个工作进程")
+    print(
+        f"{opts.clients} 个并发客户端，各 {opts.seconds:.0f} 秒，"
+        f"gunicorn {default_workers()} 个工作进程"
+    )
     print(f"{'请求':<22}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'错误':>6}")
     for name, values, errors in (
         ("比较页与各县工作台（缓存）", cached, cached_errors),
