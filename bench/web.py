@@ -5,8 +5,8 @@ under load.
 
 Builds (once, cached in /tmp/xunzhi-bench-web) a SQLite database with the demo county
 (``demo-data --seed 1``), the demo users, one generated report and a draft of it; then runs
-gunicorn with 2 workers on a free loopback port (debug off, as in production) and drives four
-pages and one write with ``--clients`` concurrent httpx clients, each logged in as ``office``
+gunicorn with ``--workers`` workers (default: as ``xunzhi serve``, two per core) on a free
+loopback port (debug off, as in production) and drives four pages and one write with ``--clients`` concurrent httpx clients, each logged in as ``office``
 (the whole county), for ``--seconds`` seconds: the write saves a paragraph of the draft (each
 client its own paragraph, with the version it holds; a 409 is counted, not an error). Prints
 requests, p50/p95/max latency and errors per page and overall (target: p95 < 300 ms, no
@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from xunzhi.lib.env import default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "xunzhi-bench-web"
@@ -276,6 +278,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--data-dir", type=Path, default=CACHE)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="gunicorn worker processes (default: as `xunzhi serve`, two per core)",
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild the demo database")
     parser.add_argument("--screenshots", action="store_true")
     opts = parser.parse_args()
@@ -294,7 +302,7 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(opts.workers),
             "--log-level",
             "warning",
         ],
@@ -321,7 +329,9 @@ def main() -> None:
         warm.close()
         if opts.screenshots:
             screenshots(base)
-        print(f"{opts.clients} 个并发客户端，{opts.seconds:.0f} 秒，gunicorn 2 个工作进程 …")
+        print(
+            f"{opts.clients} 个并发客户端，{opts.seconds:.0f} 秒，gunicorn {opts.workers} 个工作进程 …"
+        )
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         load_before = os.getloadavg()[0]
         out = drive(base, opts.clients, opts.seconds, server.pid)

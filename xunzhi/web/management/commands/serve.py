@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 
 from xunzhi.lib.commands import XunzhiCommand
-from xunzhi.lib.env import stored_secret_key
+from xunzhi.lib.env import default_workers, stored_secret_key
 from xunzhi.web.jobs import job_files_sweep
 
 
@@ -38,7 +38,12 @@ class Command(XunzhiCommand):
         parser.add_argument(
             "--bind", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
         )
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn 工作进程数，默认 2")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="gunicorn 工作进程数，默认每个处理器核心 2 个",
+        )
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
 
     def handle(self, *args: Any, **options: Any) -> None:
