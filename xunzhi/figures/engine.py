@@ -497,11 +497,26 @@ def _accumulate(
         for row in rows:
             single.add(row[count_column], row[sum_column] if sum_column else None)
         return single
-    per_unit: dict[str, Agg] = defaultdict(Agg)
+    # Per unit: the same additions as ``Agg.add``, inlined (this loop runs once per grouped
+    # row, ~10^5 times for a province's rules).
+    per_unit: dict[str, Agg] = {}
+    units_of = unit_of.get
     for row in rows:
-        for unit_key in unit_of.get(row["org_id"], ()):
-            per_unit[unit_key].add(row[count_column], row[sum_column] if sum_column else None)
-    return dict(per_unit)
+        unit_keys = units_of(row["org_id"], ())
+        if not unit_keys:
+            continue
+        n = int(row[count_column] or 0)
+        total = row[sum_column] if sum_column else None
+        if total is not None and not isinstance(total, Decimal):
+            total = Decimal(str(total))
+        for unit_key in unit_keys:
+            agg = per_unit.get(unit_key)
+            if agg is None:
+                agg = per_unit[unit_key] = Agg()
+            agg.rows += n
+            if total is not None:
+                agg.total += total
+    return per_unit
 
 
 def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:

@@ -258,7 +258,7 @@ class RuleResult:
         return sum(1 for u in self.short_units if not u.measures.get(label))
 
 
-Compare = Callable[[Decimal, Decimal], bool]
+Compare = Callable[[Decimal | int, Decimal], bool]
 
 _COMPARE: dict[str, Compare] = {
     "<": lambda a, b: a < b,
@@ -439,7 +439,8 @@ def _units_measure(
             if value is None:
                 flags.append(condition.missing == "short")
             else:
-                flags.append(compare(Decimal(value), threshold))
+                # int and Decimal compare exactly with a Decimal threshold
+                flags.append(compare(value, threshold))
         measured.append(
             UnitMeasure(
                 org_id=org.pk,
@@ -534,16 +535,18 @@ def _unit_value(
     """The measure of one unit: ``tables`` are the per-unit results of the condition's measures
     (``measures``: the condition's, when the caller has them already)."""
     measures = measures if measures is not None else _condition_measures(condition)
-
-    def one(index: int) -> Decimal | int | None:
-        agg = tables[index].get(path)
-        if agg is None:  # no rows: a count or sum is 0, a reported value is missing
-            return None if measures[index].ledger == "values" else 0
-        return agg.value(measures[index])
-
     if condition.is_ratio:
-        num, den = one(0), one(1)
+        num = _table_value(tables[0], path, measures[0])
+        den = _table_value(tables[1], path, measures[1])
         if num is None or not den:
             return None
         return Decimal(num) / Decimal(den)
-    return one(0)
+    return _table_value(tables[0], path, measures[0])
+
+
+def _table_value(table: dict[str, Agg], path: str, measure: Measure) -> Decimal | int | None:
+    """One measure of one unit from its per-unit table."""
+    agg = table.get(path)
+    if agg is None:  # no rows: a count or sum is 0, a reported value is missing
+        return None if measure.ledger == "values" else 0
+    return agg.value(measure)
