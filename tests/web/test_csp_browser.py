@@ -169,9 +169,12 @@ def test_report_preview_and_job_pages_pass(visitor, county, records):
     v.page.click("#xz-generate")
     v.page.wait_for_selector("article.report")
     v.check("report preview")
-    # the preview is laid out by the linked stylesheet, not an inline one
-    title = v.page.locator("article.report .title").first
-    assert title.evaluate("e => getComputedStyle(e).textAlign") == "center"
+    # the preview is laid out by the linked stylesheet, not an inline one (it may still be
+    # loading when the article appears: wait for it, fail if it never applies)
+    v.page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('article.report .title')).textAlign"
+        " === 'center'"
+    )
     from xunzhi.web.models import Job
 
     job = Job.objects.latest("id")

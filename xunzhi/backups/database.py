@@ -78,9 +78,15 @@ def database_restore(dump: Path) -> None:
         return
     connection.ensure_connection()
     tables = connection.introspection.table_names()
+    functions = _functions()
     connection.close()  # nothing of ours may hold a lock on the tables dropped below
     drops = dump.with_name("drop-tables.sql")
-    drops.write_text("".join(f'DROP TABLE IF EXISTS "{t}" CASCADE;\n' for t in tables))
+    drops.write_text(
+        "".join(f'DROP TABLE IF EXISTS "{t}" CASCADE;\n' for t in tables)
+        + "".join(
+            f'DROP FUNCTION IF EXISTS "{name}"({args}) CASCADE;\n' for name, args in functions
+        )
+    )
     # pg_restore writes the dump as SQL into psql, which runs the drops and all of it as one
     # transaction (--single-transaction over both files): any error rolls everything back.
     script = subprocess.Popen(  # noqa: S603 argv list of the database's own client tools, no shell
@@ -107,6 +113,18 @@ def database_restore(dump: Path) -> None:
         script.wait()
     if script.returncode != 0:  # pragma: no cover - psql fails first on a short script
         raise UserError(f"pg_restore 执行失败：{err.read().decode(errors='replace')}")
+
+
+def _functions() -> list[tuple[str, str]]:
+    """The functions of our schema (the activity rollups' triggers), not those of extensions:
+    name and argument types. The dump creates them again, so they go with the tables."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"
+            " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        return [(name, args) for name, args in cursor.fetchall()]
 
 
 def _tool(name: str) -> str:
