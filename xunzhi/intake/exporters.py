@@ -92,6 +92,8 @@ class Exporter:
 
     def queryset(self) -> QuerySet[Any]:
         qs = self._queryset if self._queryset is not None else self.base_queryset()
+        if not qs.ordered:  # a caller's unordered set: rows in the order they were recorded
+            qs = qs.order_by("id")
         if self.unit is not None:
             # every ledger and roster model has a subtree queryset (organisations.querysets)
             qs = cast("SubtreeQuerySet[Any]", qs).in_subtree(self.unit)
