@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import build_small_county
 from xunzhi.campaigns.models import Campaign, CampaignVersion
-from xunzhi.campaigns.selectors import campaign_get
+from xunzhi.campaigns.selectors import campaign_get, unit_level
 from xunzhi.campaigns.services import campaign_load, campaign_set_current
 from xunzhi.campaigns.spec import BUILTIN_DIR
 from xunzhi.lib.errors import UserError
+from xunzhi.organisations.models import Org, OrgKind
 from xunzhi.reports.services import evaluation_for, report_generate, report_regenerate
 
 SHIPPED = "dangshi-2021"
@@ -138,3 +139,33 @@ def test_command_line_names_the_line_of_a_toml_fault(tmp_path):
     )
     with pytest.raises(UserError, match=r"格式错误：第 5 行第 8 列：Invalid value"):
         campaign_file_read(path)
+
+
+@pytest.mark.django_db
+def test_a_version_stored_before_a_kind_existed_still_reads(tmp_path):
+    """An older release stored its vocabulary without the 省 level (the kind came later): that
+    version still reads and regenerates its county report; only a 省 unit is refused, by name.
+    A file being loaded must still cover every kind."""
+    path = _copy_shipped(tmp_path)
+    campaign, _ = campaign_load(path=path)
+    county = build_small_county(campaign)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county, group_number="第三")
+    first = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    version = campaign.version
+    levels = version.config["vocabulary"]["levels"]
+    version.config["vocabulary"]["levels"] = [lv for lv in levels if lv["code"] != "province"]
+    version.save(update_fields=["config"])
+    Campaign.objects.filter(pk=campaign.pk).update(config=version.config)
+
+    again = report_regenerate(version=first, formats=("md",))
+    assert _md(again) == _md(first)
+    stored = Campaign.objects.get(pk=campaign.pk)
+    assert unit_level(campaign=stored, unit=county.county).code == "county"
+    province = Org.objects.add_root(dict(code="P99", name="测试省", kind=OrgKind.PROVINCE))
+    with pytest.raises(UserError, match="没有适用于“测试省”（类型 省）的层级"):
+        unit_level(campaign=stored, unit=province)
+    levels_file = path.parent / "shared" / "levels.toml"
+    text = levels_file.read_text("utf-8").replace('kinds = ["省"]', 'kinds = ["市"]', 1)
+    levels_file.write_text(text, "utf-8")
+    with pytest.raises(UserError, match="适用于组织类型“省”"):
+        campaign_load(path=path)

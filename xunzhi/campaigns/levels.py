@@ -112,8 +112,14 @@ class _Known:
     ranks: tuple[str, ...]
 
 
-def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary:
-    """Check and resolve a vocabulary (``base`` inheritance); errors name the file and the entry."""
+def vocabulary_parse(
+    data: Mapping[str, Any], *, source: str = "", complete: bool = True
+) -> Vocabulary:
+    """Check and resolve a vocabulary (``base`` inheritance); errors name the file and the entry.
+
+    ``complete``: every organisation kind must have a level without extra conditions. A file
+    being loaded is held to that; a version stored before a kind existed (the 省 came later) is
+    read without it, and a unit of the missing kind then fails by name in ``level_for``."""
     from xunzhi.organisations.models import OrgKind, Rank
 
     where = f"层级用语表 {source}" if source else "层级用语表"
@@ -136,7 +142,7 @@ def vocabulary_parse(data: Mapping[str, Any], *, source: str = "") -> Vocabulary
             raise UserError(f"{where}：层级代码 {code} 重复。")
         by_code[code] = raw
     levels = [_level_parse(code, by_code, where, known) for code in by_code]
-    _levels_check(levels, where, known)
+    _levels_check(levels, where, known if complete else None)
     return Vocabulary(kinds=MappingProxyType(dict(kinds)), levels=tuple(levels))
 
 
@@ -199,8 +205,9 @@ def _level_parse(code: str, by_code: dict[str, dict[str, Any]], where: str, know
     )
 
 
-def _levels_check(levels: list[Level], where: str, known: _Known) -> None:
-    """Every level has the same words, and every kind has a level without extra conditions."""
+def _levels_check(levels: list[Level], where: str, known: _Known | None) -> None:
+    """Every level has the same words, and every kind ``known`` names has a level without extra
+    conditions."""
     keys = set(levels[0].words)
     for level in levels:
         missing = (keys | set(REQUIRED_WORDS)) - set(level.words)
@@ -215,7 +222,7 @@ def _levels_check(levels: list[Level], where: str, known: _Known) -> None:
                 f"{where}：层级 {level.code} 多出用语 {'、'.join(sorted(extra))}，"
                 f"层级 {levels[0].code} 没有（每个层级须有同样的用语）。"
             )
-    for kind in known.kinds:
+    for kind in known.kinds if known else ():
         if not any(kind in level.kinds and level.unconditional for level in levels):
             raise UserError(f"{where}：没有无附加条件的层级适用于组织类型“{kind}”。")
 

@@ -60,7 +60,7 @@ class Campaign(models.Model):
 
         cached: CampaignSpec | None = getattr(self, "_spec", None)
         if cached is None:
-            cached = CampaignSpec.from_dict(self.config, base_dir=None)
+            cached = CampaignSpec.from_dict(self.config, base_dir=None, stored=True)
             self._spec = cached
         return cached
 

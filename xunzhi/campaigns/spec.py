@@ -98,7 +98,7 @@ class CampaignSpec:
         """The level words (parsed once per spec)."""
         cached = self.__dict__.get("_vocabulary")
         if cached is None:
-            cached = vocabulary_parse(self.vocabulary_data)
+            cached = vocabulary_parse(self.vocabulary_data, complete=False)
             object.__setattr__(self, "_vocabulary", cached)
         return cached
 
@@ -114,8 +114,15 @@ class CampaignSpec:
 
     @classmethod
     def from_dict(
-        cls, data: dict[str, Any], *, base_dir: Path | None, source: str = ""
+        cls,
+        data: dict[str, Any],
+        *,
+        base_dir: Path | None,
+        source: str = "",
+        stored: bool = False,
     ) -> CampaignSpec:
+        """Check a campaign's content. ``stored``: the copy in the database, written by an older
+        release perhaps, whose vocabulary need not know organisation kinds added since."""
         where = f"活动定义文件 {source}" if source else "活动定义"
         try:
             head = data["campaign"]
@@ -155,7 +162,7 @@ class CampaignSpec:
             if template:
                 template_path = str((base_dir / template).resolve()) if base_dir else template
             vocabulary, parsed_vocabulary = _vocabulary_data(
-                data, head, base_dir=base_dir, where=where
+                data, head, base_dir=base_dir, where=where, stored=stored
             )
             milestones = _milestones(data.get("milestones", []), where=where)
             report = _report(data.get("report", {}), where=where)
@@ -195,7 +202,12 @@ class CampaignSpec:
 
 
 def _vocabulary_data(
-    data: dict[str, Any], head: dict[str, Any], *, base_dir: Path | None, where: str
+    data: dict[str, Any],
+    head: dict[str, Any],
+    *,
+    base_dir: Path | None,
+    where: str,
+    stored: bool = False,
 ) -> tuple[dict[str, Any], Vocabulary]:
     """The vocabulary's content: inline ``[vocabulary]``, else the file ``[campaign].vocabulary``
     names (beside the campaign file, else among the built-in files), else the built-in one."""
@@ -214,7 +226,7 @@ def _vocabulary_data(
         content = vocabulary_file_read(path)
         where = f"{where}（{path}）"
     # refuse a bad one now, naming the file
-    return content, vocabulary_parse(content, source=where)
+    return content, vocabulary_parse(content, source=where, complete=not stored)
 
 
 def _milestones(raw: Any, *, where: str) -> tuple[Milestone, ...]:
