@@ -23,7 +23,7 @@ from xunzhi.campaigns.levels import level_text
 from xunzhi.campaigns.models import Campaign
 from xunzhi.campaigns.selectors import unit_level
 from xunzhi.figures.engine import Scope, base_queryset, filter_q
-from xunzhi.figures.rollup import ledger_grouped, subtree_units, subtree_usable
+from xunzhi.figures.rollup import Sums, ledger_grouped, subtree_units, subtree_usable
 from xunzhi.figures.services import rule_level_units, rule_units_measure
 from xunzhi.figures.spec import campaign_figure_spec
 from xunzhi.lib.errors import UserError
@@ -177,7 +177,7 @@ def _grouped(
     ledger: str,
     county_of: dict[int, str],
     counts: dict[str, Q | None],
-    sums: dict[str, str] | None = None,
+    sums: Sums | None = None,
 ) -> dict[str, dict[str, int]]:
     """``counts`` and ``sums`` per org in one query (activities from the rollup where there is
     one: :func:`~xunzhi.figures.rollup.ledger_grouped`), added up per county."""
@@ -205,7 +205,7 @@ def _activities(
     """Activities and participants per county: from each county's subtree cells where the
     rollup answers (:func:`~xunzhi.figures.rollup.subtree_units`), else grouped by unit."""
     counts: dict[str, Q | None] = {"activities": None}
-    sums = {"participants": "participants"}
+    sums: Sums = {"participants": ("participants", None)}
     if not subtree_usable(scope):
         return _grouped(scope, "activities", county_of, counts, sums)
     units = {row.org.pk: path for path, row in rows.items()}

@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from xunzhi.figures.rollup import (
+    Sums,
     fetch_rows,
     group_by_type,
     ledger_grouped,
@@ -318,22 +319,30 @@ def _org_rows(
 
 #: Filters applied in Python to rows grouped by organisation: the scope's set of org ids.
 ORG_FILTERS = {"org_leading_body": "leading_ids", "org_own_level": "own_ids"}
-#: Filters folded into the base query of a ledger as conditional counts.
-FOLDED_FILTERS = {"tags_any"}
+#: Filters on a ledger's own columns, folded into the ledger's one base query as conditional
+#: counts and sums (``COUNT(*) FILTER (WHERE …)``): a ledger is read once, whatever the number
+#: of filtered measures. Activities have only ``tags_any`` among them (the rollup cells keep
+#: the tags); filters through a join (leaders, resources) get their own query.
+FOLDED_FILTERS = {"tags_any", "category", "field", "source", "done", "rectified", "overdue"}
+
+#: The folded filters of one measure, as the measure lists them.
+Folded = tuple[tuple[str, Any], ...]
+
+
+def _folded(measure: Measure) -> Folded:
+    return tuple((k, v) for k, v in measure.other_filters if k in FOLDED_FILTERS)
 
 
 def _base_servable(measure: Measure) -> bool:
     """Can the ledger's one base query (grouped by org and type) answer this measure?"""
     if measure.ledger == "values":
         return False
-    other = dict(measure.other_filters)
-    if any(k not in ORG_FILTERS and k not in FOLDED_FILTERS for k in other):
-        return False
-    return not (measure.sum and any(k in FOLDED_FILTERS for k in other))
+    return all(k in ORG_FILTERS or k in FOLDED_FILTERS for k, _ in measure.other_filters)
 
 
-def _folded_keys(scope: Scope, ledger: str) -> list[tuple[str, Any]]:
-    """Every folded filter of this ledger used anywhere in the campaign's figures and rules."""
+def _folded_keys(scope: Scope, ledger: str) -> list[Folded]:
+    """Every combination of folded filters of this ledger's measures anywhere in the campaign's
+    figures and rules (each becomes a conditional count and sums in the base query)."""
     from xunzhi.figures.spec import campaign_figure_spec
 
     fspec = campaign_figure_spec(scope.campaign)
@@ -341,19 +350,13 @@ def _folded_keys(scope: Scope, ledger: str) -> list[tuple[str, Any]]:
     for rule in fspec.rules:
         for c in rule.conditions:
             measures += [m for m in (c.measure, c.numerator, c.denominator) if m is not None]
-    keys = {
-        (k, v)
-        for m in measures
-        if m.ledger == ledger
-        for k, v in m.other_filters
-        if k in FOLDED_FILTERS
-    }
-    return sorted(keys)
+    keys = {_folded(m) for m in measures if m.ledger == ledger and _base_servable(m)}
+    return sorted(keys - {()}, key=repr)
 
 
 def _base_rows(scope: Scope, ledger: str) -> BaseRows:
     """One pass over a ledger: counts and sums grouped by (org, type), folded filters as
-    conditional counts. Returns rows by type, all rows, and folded filter → column name."""
+    conditional counts and sums. Returns rows by type, all rows, and folded filters → column."""
     cache_key = ("base", ledger)
     cached: BaseRows | None = scope.cache.get(cache_key)
     if cached is not None:
@@ -377,12 +380,19 @@ def _base_rows(scope: Scope, ledger: str) -> BaseRows:
     return result
 
 
-def _aggregates(scope: Scope, ledger: str) -> tuple[dict[Any, str], dict[str, Any], dict[str, str]]:
-    """The base query's columns: folded filter → column, counts (column → filter), sums."""
+def _aggregates(scope: Scope, ledger: str) -> tuple[dict[Folded, str], dict[str, Q | None], Sums]:
+    """The base query's columns: folded filters → count column ``_f<i>`` (its sums are
+    ``_f<i>_s_<field>``), the counts (column → filter) and the sums (column → field, filter)."""
     columns = {key: f"_f{i}" for i, key in enumerate(_folded_keys(scope, ledger))}
     counts: dict[str, Q | None] = {"_n": None}
-    counts.update({column: filter_q(ledger, *key, scope) for key, column in columns.items()})
-    return columns, counts, {f"_s_{s}": s for s in sorted(SUM_FIELDS[ledger])}
+    sums: Sums = {f"_s_{s}": (s, None) for s in sorted(SUM_FIELDS[ledger])}
+    for key, column in columns.items():
+        q = Q()
+        for name, value in key:
+            q &= filter_q(ledger, name, value, scope)
+        counts[column] = q
+        sums.update({f"{column}_s_{s}": (s, q) for s in sorted(SUM_FIELDS[ledger])})
+    return columns, counts, sums
 
 
 def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
@@ -491,7 +501,8 @@ def _select(
 def _accumulate(
     rows: list[dict[str, Any]], measure: Measure, count_column: str, unit_of: UnitOf | None
 ) -> Any:
-    sum_column = f"_s_{measure.sum}" if measure.sum else None
+    prefix = "" if count_column == "_n" else count_column
+    sum_column = f"{prefix}_s_{measure.sum}" if measure.sum else None
     if unit_of is None:
         single = Agg()
         for row in rows:
@@ -526,13 +537,12 @@ def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
     else:
         by_type, rows, columns = _base_rows(scope, measure.ledger)
     selected = _select(by_type, rows, measure.group_values)
-    count_column = "_n"
     for key, value in measure.other_filters:
         if key in ORG_FILTERS:
             ids = getattr(scope, ORG_FILTERS[key])()
             selected = [row for row in selected if (row["org_id"] in ids) == value]
-        else:
-            count_column = columns[(key, value)]
+    folded = _folded(measure)
+    count_column = columns[folded] if folded else "_n"
     return _accumulate(selected, measure, count_column, unit_of)
 
 

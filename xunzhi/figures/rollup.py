@@ -37,6 +37,8 @@ _PLAIN: ContextVar[bool] = ContextVar("figures_plain", default=False)
 
 #: A grouped row: the key columns and the aggregate columns by name.
 Row = dict[str, Any]
+#: Aggregate column → the field it adds up and the filter of the rows it adds (None: every row).
+Sums = dict[str, tuple[str, Q | None]]
 
 
 @contextmanager
@@ -72,12 +74,12 @@ def ledger_grouped(
     scope: Scope,
     keys: Sequence[str],
     counts: dict[str, Q | None],
-    sums: dict[str, str],
+    sums: Sums,
     *,
     activities: bool,
 ) -> list[Row]:
     """``ledger_rows`` (a ledger's rows in ``scope``) grouped by ``keys``: ``counts`` (column →
-    filter or None) and ``sums`` (column → field). ``activities``: the rows are activities and
+    filter or None) and ``sums`` (column → field and filter). ``activities``: the rows are activities and
     may be read from the unit-level cells (whole buckets) plus the days after them."""
     last_end = whole_buckets_end(scope.start, scope.cutoff)
     if not (activities and rollup_active()) or last_end is None:
@@ -92,7 +94,7 @@ def ledger_grouped(
     return _merge(rows, keys, [*counts, *sums])
 
 
-def subtree_base(scope: Scope, counts: dict[str, Q | None], sums: dict[str, str]) -> list[Row]:
+def subtree_base(scope: Scope, counts: dict[str, Q | None], sums: Sums) -> list[Row]:
     """Rows grouped by (org_id, type) adding up to the activities of ``scope``'s subtree: the
     unit's own level (itself, its leading body, its departments) each by itself, the rest of
     the subtree under ``org_id`` 0, from the cells of the subtree's root and of those units."""
@@ -119,7 +121,7 @@ def subtree_units(
     units: dict[int, str],
     types: Sequence[str] | None,
     counts: dict[str, Q | None],
-    sums: dict[str, str],
+    sums: Sums,
 ) -> list[Row]:
     """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
     with its subtree's activities (of ``types`` only, when given), from the units' cells."""
@@ -144,17 +146,17 @@ def _in_buckets(qs: QuerySet[Any], scope: Scope, last_end: dt.date | None = None
     return qs.filter(month__gte=scope.start, month__lte=end).order_by()
 
 
-def _plain(counts: dict[str, Q | None], sums: dict[str, str]) -> dict[str, Any]:
+def _plain(counts: dict[str, Q | None], sums: Sums) -> dict[str, Any]:
     return {
         **{name: Count("pk", filter=q) for name, q in counts.items()},
-        **{name: Sum(field) for name, field in sums.items()},
+        **{name: Sum(field, filter=q) for name, (field, q) in sums.items()},
     }
 
 
-def _rolled(counts: dict[str, Q | None], sums: dict[str, str]) -> dict[str, Any]:
+def _rolled(counts: dict[str, Q | None], sums: Sums) -> dict[str, Any]:
     return {
         **{name: Sum("n", filter=q) for name, q in counts.items()},
-        **{name: Sum(field) for name, field in sums.items()},
+        **{name: Sum(field, filter=q) for name, (field, q) in sums.items()},
     }
 
 
