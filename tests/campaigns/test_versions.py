@@ -126,6 +126,37 @@ def test_regenerate_uses_the_version_that_produced_the_report(tmp_path):
 
 
 @pytest.mark.django_db
+def test_regenerate_with_the_annex_scores_by_the_version_that_produced_it(tmp_path):
+    path = _copy_shipped(tmp_path)
+    campaign, _ = campaign_load(path=path)
+    county = build_small_county(campaign)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county, group_number="第三")
+    first = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    assert "附件" not in _md(first)
+    # version 2 renames the top grade
+    path.write_text(
+        path.read_text("utf-8").replace('grades = { "好" = 90', 'grades = { "优秀" = 90')
+    )
+    campaign, loaded = campaign_load(path=path)
+    assert loaded == Loaded.VERSION
+    evaluation = evaluation_for(campaign=campaign, unit=county.county)
+    second = report_generate(evaluation=evaluation, formats=("md",), annex=True, check_sheet=False)
+    assert "等次分为优秀（90分及以上）" in _md(second)
+    title = "测试县乡镇和部门党史学习教育评估打分表"
+    again = report_regenerate(version=first, formats=("md",), annex=True)
+    text = _md(again)
+    assert f"附件：{title}" in text and f"# {title}" in text and "| 单位 |" in text
+    assert "等次分为好（90分及以上）" in text and "优秀" not in text
+    assert again.campaign_version_id == first.campaign_version_id
+    # the command line does the same
+    out = tmp_path / "again.md"
+    call_command("report", "--regenerate", str(first.pk), "--annex", "-o", str(out))
+    assert out.read_text("utf-8") == text
+    call_command("report", "--regenerate", str(first.pk), "-o", str(out))
+    assert out.read_text("utf-8") == _md(first)
+
+
+@pytest.mark.django_db
 def test_current_campaign_is_a_setting_not_the_newest(tmp_path):
     from tests.campaigns.fixtures import dangji_2024
 
