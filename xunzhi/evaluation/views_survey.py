@@ -18,7 +18,14 @@ from django.views.decorators.cache import never_cache
 
 from xunzhi.evaluation.models import Survey
 from xunzhi.evaluation.spec import campaign_evaluation_spec
-from xunzhi.evaluation.surveys import survey_answer, survey_create, survey_for_code, survey_results
+from xunzhi.evaluation.surveys import (
+    SurveyClosed,
+    survey_answer,
+    survey_create,
+    survey_for_code,
+    survey_period_check,
+    survey_results,
+)
 from xunzhi.evaluation.webglue import (
     can_evaluate,
     get_scoped_or_404,
@@ -175,14 +182,17 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     item, template = opened
     error = ""
     chosen: list[str] = []
-    if request.method == "POST":
-        chosen = [request.POST.get(f"q{i}", "")[:3] for i in range(len(template.questions))]
-        try:
+    try:
+        survey_period_check(item)
+        if request.method == "POST":
+            chosen = [request.POST.get(f"q{i}", "")[:3] for i in range(len(template.questions))]
             survey_answer(code=code, answers=chosen)
-        except UserError as exc:
-            error = str(exc)
-        else:
             return _public(request, "evaluation/answer.html", {"state": "thanks"}, 200)
+    except SurveyClosed as exc:  # a real code, not a guess: not counted as a refused code
+        ctx = {"state": "closed", "survey": item, "message": str(exc)}
+        return _public(request, "evaluation/answer.html", ctx, 403)
+    except UserError as exc:
+        error = str(exc)
     questions = [
         {"index": i, "text": text, "chosen": chosen[i] if i < len(chosen) else ""}
         for i, text in enumerate(template.questions)
