@@ -186,3 +186,44 @@ def test_codes_open_only_within_the_survey_period(county, on_day, settings):
     # a used code after the period is simply used
     on_day(dt.date(2021, 11, 1))
     assert public.get(_answer_url(code)).status_code == 404
+
+
+def _another_process(settings, n: int) -> Client:
+    """A client served as if by another server process: a local-memory cache of its own (a new
+    CACHES setting makes Django drop every cache it holds), nothing kept from earlier requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"process-{n}",
+        }
+    }
+    return Client()
+
+
+def test_the_rate_limit_is_shared_by_every_server_process(county, settings, monkeypatch):
+    from xunzhi.evaluation import views_survey
+    from xunzhi.evaluation.models import SurveyRate
+
+    settings.XUNZHI_SURVEY_FAILURES = 3
+    survey_create(
+        campaign=county.campaign,
+        org=county.townships[0],
+        template="群众满意度",
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 31),
+        count=2,
+    )
+    first, second = SurveyCode.objects.values_list("code", flat=True)
+    # refused codes: three guesses, each to another process, then the real code to a fourth
+    for n in range(3):
+        assert _another_process(settings, n).get(_answer_url(code_new())).status_code == 404
+    assert _another_process(settings, 3).get(_answer_url(first)).status_code == 429
+    # requests: the count goes on across processes too (4 so far; the limit lowered to 5)
+    SurveyRate.objects.update(failures=0)
+    monkeypatch.setattr(views_survey, "RATE_REQUESTS", 5)
+    assert _another_process(settings, 4).get(_answer_url(first)).status_code == 200
+    assert _another_process(settings, 5).get(_answer_url(second)).status_code == 429
+    assert not SurveyResponse.objects.exists()
+    # one row for the address, which it does not name
+    (row,) = SurveyRate.objects.all()
+    assert (row.hits, row.failures) == (6, 0) and "127.0.0.1" not in row.client
