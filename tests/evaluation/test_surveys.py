@@ -70,6 +70,7 @@ def test_a_survey_from_definition_to_score(clients, county):
         clients["office"].get(reverse("evaluation:survey_sheet", args=[survey.pk])).content.decode()
     )
     assert all(c in sheet for c in codes) and sheet.count('src="data:image/png;base64,') == 3
+    assert "测评时间：2021年10月1日至2021年10月31日，此外不能作答" in sheet
     assert (
         clients["viewer"].get(reverse("evaluation:survey_sheet", args=[survey.pk])).status_code
         == 403
