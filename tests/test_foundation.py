@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import add  # noqa: E402
-from xunzhi.campaigns.services import campaign_load
+from xunzhi.campaigns.services import Loaded, campaign_load
 from xunzhi.campaigns.spec import campaign_file_read
 from xunzhi.lib.env import EnvError, env_bool, env_int
 from xunzhi.lib.errors import UserError
@@ -168,7 +168,8 @@ class TestCli:
         assert "已载入学习教育活动：党史学习教育" in first.stdout
         second = run_cli("init", data_dir=tmp_path)
         assert second.returncode == 0, second.stderr
-        assert "已更新学习教育活动：党史学习教育" in second.stdout
+        assert "学习教育活动未改动：党史学习教育" in second.stdout
+        assert "已更新" not in second.stdout
         assert (tmp_path / "xunzhi.sqlite3").is_file()
 
     def test_errors_are_chinese_without_traceback(self, tmp_path):
@@ -213,13 +214,13 @@ class TestCampaigns:
     def test_a_second_campaign_file_needs_no_code(self, db, tmp_path):
         path = tmp_path / "jilv.toml"
         path.write_text(SECOND_CAMPAIGN, encoding="utf-8")
-        campaign, created = campaign_load(path=path)
-        assert created
+        campaign, loaded = campaign_load(path=path)
+        assert loaded == Loaded.NEW
         assert campaign.name == "党纪学习教育"
         assert campaign.spec.activity_types == ("读书班", "警示教育", "专题党课")
         assert campaign.spec.value_item("警示教育人次").aggregate == "sum"
-        again, created_again = campaign_load(path=path)
-        assert again.pk == campaign.pk and not created_again
+        again, loaded_again = campaign_load(path=path)
+        assert again.pk == campaign.pk and loaded_again == Loaded.UNCHANGED
 
     def test_bad_campaign_file_names_the_fault(self, tmp_path):
         path = tmp_path / "bad.toml"

@@ -4,6 +4,7 @@ version that produced it and is regenerated with it; the current campaign is a s
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from django.core.management import CommandError, call_command
 from tests.factories import build_small_county
 from xunzhi.campaigns.models import Campaign, CampaignVersion
 from xunzhi.campaigns.selectors import campaign_get, unit_level
-from xunzhi.campaigns.services import campaign_load, campaign_set_current
+from xunzhi.campaigns.services import Loaded, campaign_load, campaign_set_current
 from xunzhi.campaigns.spec import BUILTIN_DIR
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org, OrgKind
@@ -38,8 +39,8 @@ def _md(version) -> str:  # noqa: ANN001
 @pytest.mark.django_db
 def test_template_comes_from_the_database_after_the_files_move(tmp_path):
     path = _copy_shipped(tmp_path / "a")
-    campaign, created = campaign_load(path=path)
-    assert created and campaign.version is not None and campaign.version.number == 1
+    campaign, loaded = campaign_load(path=path)
+    assert loaded == Loaded.NEW and campaign.version is not None and campaign.version.number == 1
     assert campaign.template_text == (BUILTIN_DIR / f"{SHIPPED}.report.j2").read_text("utf-8")
     assert campaign.version.source_text == path.read_text("utf-8")
     county = build_small_county(campaign)
@@ -55,18 +56,48 @@ def test_template_comes_from_the_database_after_the_files_move(tmp_path):
 def test_changed_file_is_a_new_version_unchanged_is_not(tmp_path):
     path = _copy_shipped(tmp_path)
     campaign, _ = campaign_load(path=path)
-    campaign_load(path=path)
+    assert campaign_load(path=path)[1] == Loaded.UNCHANGED
     assert campaign.versions.count() == 1
     template = path.with_name(f"{SHIPPED}.report.j2")
     template.write_text(template.read_text("utf-8") + "\n@body\n新增一段。\n", "utf-8")
-    campaign, created = campaign_load(path=path)
-    assert not created
+    campaign, loaded = campaign_load(path=path)
+    assert loaded == Loaded.VERSION
     numbers = list(
         CampaignVersion.objects.filter(campaign=campaign).values_list("number", flat=True)
     )
     assert sorted(numbers) == [1, 2]
     assert campaign.version.number == 2 and campaign.template_text.endswith("新增一段。\n")
     assert "新增一段" not in CampaignVersion.objects.get(campaign=campaign, number=1).template_text
+
+
+@pytest.mark.django_db
+def test_init_says_whether_a_file_was_new_changed_or_unchanged(tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"
+    path = _copy_shipped(tmp_path / "files")
+    path.write_text(
+        path.read_text("utf-8").replace('code = "dangshi-2021"', 'code = "dangshi-copy"'), "utf-8"
+    )
+
+    def init() -> str:
+        out = io.StringIO()
+        call_command("init", "--campaign", str(path), stdout=out)
+        return out.getvalue()
+
+    first = init()
+    assert "已载入学习教育活动：党史学习教育（dangshi-copy），定义文件第1版" in first
+    second = init()
+    assert "学习教育活动未改动：党史学习教育（dangshi-copy），仍为定义文件第1版" in second
+    assert "已更新" not in second and "已载入" not in second
+    template = path.with_name(f"{SHIPPED}.report.j2")
+    template.write_text(template.read_text("utf-8") + "\n@body\n新增一段。\n", "utf-8")
+    third = init()
+    assert (
+        "已更新学习教育活动：党史学习教育（dangshi-copy），定义文件或报告模板有改动，存为第2版"
+        in third
+    )
+    # the shipped campaign, loaded by every run, is unchanged after the first
+    assert "学习教育活动未改动：党史学习教育（dangshi-2021）" in third
+    assert Campaign.objects.get(code="dangshi-copy").versions.count() == 2
 
 
 @pytest.mark.django_db
@@ -95,12 +126,43 @@ def test_regenerate_uses_the_version_that_produced_the_report(tmp_path):
 
 
 @pytest.mark.django_db
+def test_regenerate_with_the_annex_scores_by_the_version_that_produced_it(tmp_path):
+    path = _copy_shipped(tmp_path)
+    campaign, _ = campaign_load(path=path)
+    county = build_small_county(campaign)
+    evaluation = evaluation_for(campaign=campaign, unit=county.county, group_number="第三")
+    first = report_generate(evaluation=evaluation, formats=("md",), check_sheet=False)
+    assert "附件" not in _md(first)
+    # version 2 renames the top grade
+    path.write_text(
+        path.read_text("utf-8").replace('grades = { "好" = 90', 'grades = { "优秀" = 90')
+    )
+    campaign, loaded = campaign_load(path=path)
+    assert loaded == Loaded.VERSION
+    evaluation = evaluation_for(campaign=campaign, unit=county.county)
+    second = report_generate(evaluation=evaluation, formats=("md",), annex=True, check_sheet=False)
+    assert "等次分为优秀（90分及以上）" in _md(second)
+    title = "测试县乡镇和部门党史学习教育评估打分表"
+    again = report_regenerate(version=first, formats=("md",), annex=True)
+    text = _md(again)
+    assert f"附件：{title}" in text and f"# {title}" in text and "| 单位 |" in text
+    assert "等次分为好（90分及以上）" in text and "优秀" not in text
+    assert again.campaign_version_id == first.campaign_version_id
+    # the command line does the same
+    out = tmp_path / "again.md"
+    call_command("report", "--regenerate", str(first.pk), "--annex", "-o", str(out))
+    assert out.read_text("utf-8") == text
+    call_command("report", "--regenerate", str(first.pk), "-o", str(out))
+    assert out.read_text("utf-8") == _md(first)
+
+
+@pytest.mark.django_db
 def test_current_campaign_is_a_setting_not_the_newest(tmp_path):
     from tests.campaigns.fixtures import dangji_2024
 
     first, _ = campaign_load(path=BUILTIN_DIR / f"{SHIPPED}.toml")
-    second, created = campaign_load(path=dangji_2024(tmp_path))
-    assert created and second.start_date > first.start_date
+    second, loaded = campaign_load(path=dangji_2024(tmp_path))
+    assert loaded == Loaded.NEW and second.start_date > first.start_date
     assert campaign_get().code == SHIPPED  # the first loaded stays current
     campaign_set_current(code=second.code)
     assert campaign_get().code == second.code

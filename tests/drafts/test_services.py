@@ -193,3 +193,16 @@ def test_review_and_sign_off(evaluation, people):
         "unlock",
     ]
     assert docx_text(render_docx(draft_document(new)))[-1] == final_text[-1]
+
+
+def test_report_from_a_draft_refuses_the_annex(evaluation, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    draft = draft_create(evaluation=evaluation)
+    target = tmp_path / "draft.docx"
+    with pytest.raises(CommandError, match="--annex 不能与 --from-draft 同用"):
+        call_command("report", "--from-draft", str(draft.pk), "--annex", "-o", str(target))
+    assert not target.exists()
+    # without it the draft is written as before
+    call_command("report", "--from-draft", str(draft.pk), "-o", str(target), stdout=io.StringIO())
+    assert docx_text(target.read_bytes()) == docx_text(draft_file(draft, "docx"))

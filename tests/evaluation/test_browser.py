@@ -4,9 +4,11 @@ manual indicator, opens and sorts the ranking, downloads the 评估打分表 and
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -60,12 +62,14 @@ def test_inspector_scores_ranks_and_attaches(page_for, live_server, county, reco
     assert east.name in names
 
 
-def test_a_survey_card_answered_on_a_phone(page_for, browser, live_server, county):  # noqa: F811
+def test_a_survey_card_answered_on_a_phone(page_for, browser, live_server, county, monkeypatch):  # noqa: F811
     page = page_for("inspector")
     page.goto(f"{live_server.url}/evaluation/surveys/")
     page.select_option("#xz-unit", str(county.townships[1].pk))
-    page.fill("#xz-start", "2021-10-01")
-    page.fill("#xz-end", "2021-10-31")
+    # a survey open now (a code is refused outside its survey's period)
+    today = timezone.localdate()
+    page.fill("#xz-start", (today - dt.timedelta(days=1)).isoformat())
+    page.fill("#xz-end", (today + dt.timedelta(days=30)).isoformat())
     page.fill("#xz-count", "2")
     page.click("#xz-survey-form button[type=submit]")
     page.wait_for_selector("#xz-respondents")
@@ -85,6 +89,13 @@ def test_a_survey_card_answered_on_a_phone(page_for, browser, live_server, count
         assert "已经使用过" in respondent.inner_text("main")
         width = respondent.evaluate("document.documentElement.scrollWidth")
         assert width <= 390
+        # after the period the other card's code is refused, and stays unused
+        end = today + dt.timedelta(days=30)
+        monkeypatch.setattr("xunzhi.evaluation.surveys.today", lambda: end + dt.timedelta(days=1))
+        respondent.goto(f"{live_server.url}/s/{codes[1]}/")
+        closed = respondent.inner_text("#xz-closed")
+        assert f"已于{end.year}年{end.month}月{end.day}日结束" in closed
+        assert respondent.locator("#xz-answer-submit").count() == 0
     finally:
         phone.close()
     page.go_back()

@@ -14,9 +14,28 @@ from django.urls import reverse
 from xunzhi.audit.models import AuditEntry
 from xunzhi.evaluation.models import Survey, SurveyCode, SurveyResponse
 from xunzhi.evaluation.selectors import unit_scores
-from xunzhi.evaluation.surveys import ALPHABET, CODE_LENGTH, code_new, survey_create
+from xunzhi.evaluation.surveys import (
+    ALPHABET,
+    CODE_LENGTH,
+    SurveyClosed,
+    code_new,
+    survey_answer,
+    survey_create,
+)
 
 SURVEYS = reverse("evaluation:surveys")
+
+
+@pytest.fixture(autouse=True)
+def on_day(monkeypatch):
+    """The day the public page goes by: within October 2021 (the surveys' period) unless a test
+    moves it."""
+
+    def move(day: dt.date) -> None:
+        monkeypatch.setattr("xunzhi.evaluation.surveys.today", lambda: day)
+
+    move(dt.date(2021, 10, 15))
+    return move
 
 
 def _define(client, org, count=3):
@@ -51,6 +70,7 @@ def test_a_survey_from_definition_to_score(clients, county):
         clients["office"].get(reverse("evaluation:survey_sheet", args=[survey.pk])).content.decode()
     )
     assert all(c in sheet for c in codes) and sheet.count('src="data:image/png;base64,') == 3
+    assert "测评时间：2021年10月1日至2021年10月31日，此外不能作答" in sheet
     assert (
         clients["viewer"].get(reverse("evaluation:survey_sheet", args=[survey.pk])).status_code
         == 403
@@ -128,3 +148,83 @@ def test_only_the_guidance_group_and_the_office_define_surveys(clients, county):
 @pytest.mark.parametrize("bad", ["ZZZZZZZZZZZZ", "x" * 200, "%00"])
 def test_malformed_codes_are_a_plain_404(bad, county):
     assert Client().get(f"/s/{bad}/").status_code == 404
+
+
+def test_codes_open_only_within_the_survey_period(county, on_day, settings):
+    settings.XUNZHI_SURVEY_FAILURES = 2
+    survey = survey_create(
+        campaign=county.campaign,
+        org=county.townships[0],
+        template="群众满意度",
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 31),
+        count=1,
+    )
+    code = survey.codes.get().code
+    public = Client()
+    answers = {"q0": "0", "q1": "0", "q2": "0"}
+    for day, message in (
+        (dt.date(2021, 9, 30), "本次测评自2021年10月1日开始，现在还不能作答"),
+        (dt.date(2021, 11, 1), "本次测评已于2021年10月31日结束，测评码不能再使用"),
+        (dt.date(2026, 12, 3), "本次测评已于2021年10月31日结束"),
+    ):
+        on_day(day)
+        for response in (public.get(_answer_url(code)), public.post(_answer_url(code), answers)):
+            # refused, in Chinese, and not as a guessed code: no 429 after more than 2 of them
+            assert response.status_code == 403, day
+            html = response.content.decode()
+            assert message in html and "提交" not in html
+            assert response["Cache-Control"] == "no-store"
+        with pytest.raises(SurveyClosed, match=message):
+            survey_answer(code=code, answers=["0", "0", "0"])
+    # nothing stored and the code is still unused: it works on the last day of the period
+    assert not SurveyResponse.objects.exists()
+    assert not SurveyCode.objects.filter(used_at__isnull=False).exists()
+    on_day(dt.date(2021, 10, 31))
+    done = public.post(_answer_url(code), answers)
+    assert done.status_code == 200 and "提交成功" in done.content.decode()
+    assert SurveyResponse.objects.count() == 1
+    # a used code after the period is simply used
+    on_day(dt.date(2021, 11, 1))
+    assert public.get(_answer_url(code)).status_code == 404
+
+
+def _another_process(settings, n: int) -> Client:
+    """A client served as if by another server process: a local-memory cache of its own (a new
+    CACHES setting makes Django drop every cache it holds), nothing kept from earlier requests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"process-{n}",
+        }
+    }
+    return Client()
+
+
+def test_the_rate_limit_is_shared_by_every_server_process(county, settings, monkeypatch):
+    from xunzhi.evaluation import views_survey
+    from xunzhi.evaluation.models import SurveyRate
+
+    settings.XUNZHI_SURVEY_FAILURES = 3
+    survey_create(
+        campaign=county.campaign,
+        org=county.townships[0],
+        template="群众满意度",
+        period_start=dt.date(2021, 10, 1),
+        period_end=dt.date(2021, 10, 31),
+        count=2,
+    )
+    first, second = SurveyCode.objects.values_list("code", flat=True)
+    # refused codes: three guesses, each to another process, then the real code to a fourth
+    for n in range(3):
+        assert _another_process(settings, n).get(_answer_url(code_new())).status_code == 404
+    assert _another_process(settings, 3).get(_answer_url(first)).status_code == 429
+    # requests: the count goes on across processes too (4 so far; the limit lowered to 5)
+    SurveyRate.objects.update(failures=0)
+    monkeypatch.setattr(views_survey, "RATE_REQUESTS", 5)
+    assert _another_process(settings, 4).get(_answer_url(first)).status_code == 200
+    assert _another_process(settings, 5).get(_answer_url(second)).status_code == 429
+    assert not SurveyResponse.objects.exists()
+    # one row for the address, which it does not name
+    (row,) = SurveyRate.objects.all()
+    assert (row.hits, row.failures) == (6, 0) and "127.0.0.1" not in row.client

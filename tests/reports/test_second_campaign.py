@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from tests.factories import build_small_county
-from xunzhi.campaigns.services import campaign_load
+from xunzhi.campaigns.services import Loaded, campaign_load
 from xunzhi.figures.services import figures_compute, rules_evaluate
 from xunzhi.ledgers.models import Activity, Problem, Resource
 from xunzhi.lib.errors import UserError
@@ -115,8 +115,8 @@ TEMPLATE = """
 def second(db, tmp_path):
     (tmp_path / "zhuti-2023.toml").write_text(textwrap.dedent(CAMPAIGN), encoding="utf-8")
     (tmp_path / "zhuti-2023.report.j2").write_text(TEMPLATE, encoding="utf-8")
-    campaign, created = campaign_load(path=tmp_path / "zhuti-2023.toml")
-    assert created
+    campaign, loaded = campaign_load(path=tmp_path / "zhuti-2023.toml")
+    assert loaded == Loaded.NEW
     county = build_small_county(campaign, prefix="Z")
     east, west = county.townships
     for n in range(3):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.conftest import login
@@ -74,3 +76,60 @@ def test_office_of_a_township_cannot_reach_another(county):
         )
     west.refresh_from_db()
     assert west.name != "改名"
+
+
+def _labels(html: str) -> dict[str, str]:
+    """username → the role column of the users page."""
+    return dict(re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]+)</td>", html))
+
+
+def _nav_label(user) -> str:
+    html = login(user).get("/").content.decode()
+    return re.search(r'<div class="navbar-text[^"]*">[^<]*· ([^<·]+)</div>', html)[1].strip()
+
+
+def _users_page_matches_the_navigation_bar(office, users) -> dict[str, str]:
+    page = login(office).get("/users/")
+    assert page.status_code == 200
+    labels = _labels(page.content.decode())
+    for user in users:
+        assert labels[user.username] == _nav_label(user), user.username
+    return labels
+
+
+def test_users_page_names_roles_by_the_county_level(county):
+    east = county.townships[0]
+    office = user_save(username="office", role=Role.OFFICE, scope=county.county, password=PASSWORD)
+    users = [
+        office,
+        user_save(username="insp", role=Role.INSPECTOR, scope=county.county, password=PASSWORD),
+        user_save(username="clerk", role=Role.CLERK, scope=east, password=PASSWORD),
+        user_save(username="town-office", role=Role.OFFICE, scope=east, password=PASSWORD),
+    ]
+    labels = _users_page_matches_the_navigation_bar(office, users)
+    assert labels["office"] == "县委党史学习教育办"
+    assert labels["insp"] == "县委巡回指导组"
+    assert labels["clerk"] == Role.CLERK.label
+
+
+def test_users_page_names_roles_by_the_city_level(campaign):
+    from tests.factories import build_small_city
+
+    city = build_small_city(campaign)
+    county = city.counties[0].county
+    office = user_save(username="office", role=Role.OFFICE, scope=city.city, password=PASSWORD)
+    users = [
+        office,
+        user_save(username="insp", role=Role.INSPECTOR, scope=city.city, password=PASSWORD),
+        user_save(username="county-office", role=Role.OFFICE, scope=county, password=PASSWORD),
+        user_save(username="viewer", role=Role.VIEWER, scope=city.city, password=PASSWORD),
+    ]
+    labels = _users_page_matches_the_navigation_bar(office, users)
+    assert labels["office"] == "市委党史学习教育办"
+    assert labels["insp"] == "市委巡回指导组"
+    assert labels["county-office"] == "县委党史学习教育办"
+    assert labels["viewer"] == Role.VIEWER.label
+    # the unit tree's list of users says the same
+    tree = login(office).get("/orgs/").content.decode()
+    assert "office · 市委党史学习教育办 · 测试市" in tree
+    assert "county-office · 县委党史学习教育办 · 甲县" in tree

@@ -4,6 +4,7 @@ the current campaign. Every version of a file and its template stays in the data
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +17,26 @@ from xunzhi.campaigns.spec import CampaignFile, builtin_campaign_files, campaign
 from xunzhi.lib.errors import UserError
 
 
-def campaign_load(*, path: Path, user: User | None = None) -> tuple[Campaign, bool]:
-    """Load one campaign file and its template; returns the campaign and whether it was created.
+class Loaded(StrEnum):
+    """What loading or publishing a campaign file did."""
+
+    NEW = "new"  # a campaign not known before: its first version
+    VERSION = "version"  # a known campaign whose file or template changed: a new version
+    UNCHANGED = "unchanged"  # the published version is the same file and template: nothing
+
+
+def campaign_load(*, path: Path, user: User | None = None) -> tuple[Campaign, Loaded]:
+    """Load one campaign file and its template; returns the campaign and what was stored.
     Idempotent: an unchanged file (and template) adds no version."""
     parsed = campaign_file_read(path)
-    campaign, created, _version = campaign_publish(parsed=parsed, user=user)
-    return campaign, created
+    campaign, loaded, _version = campaign_publish(parsed=parsed, user=user)
+    return campaign, loaded
 
 
 @transaction.atomic
 def campaign_publish(
     *, parsed: CampaignFile, user: User | None = None, note: str = ""
-) -> tuple[Campaign, bool, CampaignVersion]:
+) -> tuple[Campaign, Loaded, CampaignVersion]:
     """Store ``parsed`` as the campaign's next version and make it the published one (unless it
     equals the published one). The first campaign ever loaded becomes the current one."""
     spec = parsed.spec
@@ -36,7 +45,7 @@ def campaign_publish(
     if campaign is None:
         campaign = Campaign(code=spec.code)
     elif campaign.version is not None and campaign.version.sha256 == parsed.sha256:
-        return campaign, False, campaign.version
+        return campaign, Loaded.UNCHANGED, campaign.version
     config = _jsonable(parsed.data)
     campaign.name = spec.name
     campaign.start_date = spec.start
@@ -65,7 +74,7 @@ def campaign_publish(
     campaign.save(update_fields=["version"])
     for cached in ("_spec", "_figure_spec"):
         campaign.__dict__.pop(cached, None)
-    return campaign, created, version
+    return campaign, Loaded.NEW if created else Loaded.VERSION, version
 
 
 def campaign_load_builtin() -> list[Campaign]:

@@ -124,7 +124,7 @@ def campaign_upload_publish(
     if not isinstance(user, User):
         raise UserError("请先登录。")
     with transaction.atomic():
-        campaign, _created, version = campaign_publish(parsed=parsed, user=user, note=note)
+        campaign, _loaded, version = campaign_publish(parsed=parsed, user=user, note=note)
         AuditEntry.objects.log_create(
             version,
             action=AuditEntry.Action.CREATE,

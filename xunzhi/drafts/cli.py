@@ -35,7 +35,17 @@ def draft_get(pk: int) -> Draft:
 
 
 def report_from_draft(options: dict[str, Any]) -> Iterator[str]:
-    """Write draft N (and its check sheet when asked) as the options of ``xunzhi report`` say."""
+    """Write draft N (and its check sheet when asked) as the options of ``xunzhi report`` say.
+
+    ``--annex`` is refused: a draft is edited (and a 定稿 approved) text over a snapshot of the
+    figures, while the 评估打分表 would be scored now; the two could disagree, and a 定稿
+    would print an attachment nobody reviewed."""
+    if options.get("annex"):
+        raise UserError(
+            "--annex 不能与 --from-draft 同用：草稿和定稿是人工修改、审定过的文字，数据是草稿计算时"
+            "的快照，不带评估打分表附件；附件要按现在的数据重新评分，可能与草稿的数据不一致。"
+            "请去掉 --annex，或不用 --from-draft、直接用 xunzhi report --annex 生成带附件的报告。"
+        )
     draft = draft_get(options["from_draft"])
     output = Path(options["output"]) if options["output"] else None
     fmt = options["format"] or (output.suffix.lower().lstrip(".") if output else "docx")

@@ -117,3 +117,24 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"答卷（{self.survey_id}）"
+
+
+class SurveyRate(models.Model):
+    """Requests to the public survey page and refused codes of one client address in one hour,
+    in the database so that every server process counts the same (``evaluation.ratelimit``).
+    The address is kept only as a keyed hash."""
+
+    client = models.CharField("客户端", max_length=64)
+    window = models.PositiveIntegerField("时段", db_index=True)  # hours since 1970
+    hits = models.PositiveIntegerField("请求次数", default=0)
+    failures = models.PositiveIntegerField("无效测评码次数", default=0)
+
+    class Meta:
+        verbose_name = "测评页访问计数"
+        verbose_name_plural = "测评页访问计数"
+        constraints = [
+            models.UniqueConstraint(fields=["client", "window"], name="survey_rate_client_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"测评页访问计数（{self.window}）"

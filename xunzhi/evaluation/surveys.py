@@ -5,6 +5,10 @@ misread (no 0/O, 1/I/L): about 59 bits, so guessing one is hopeless even without
 page's rate limit. Answering marks the code used in the same transaction, by a conditional
 ``UPDATE … WHERE used_at IS NULL``: of two answers racing with one code, one is refused. The
 answer is stored without the code, so no answer can be traced to the sheet handed out.
+
+A code opens its survey only within the survey's period (``period_start`` to ``period_end``,
+both days included, by the local date): before it the page says when it opens, after it that
+the survey is over; the code is not used up either way.
 """
 
 from __future__ import annotations
@@ -27,6 +31,30 @@ from xunzhi.organisations.models import Org
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
 MAX_CODES = 500
+
+
+class SurveyClosed(UserError):
+    """A real, unused code outside its survey's period."""
+
+
+def today() -> dt.date:
+    """The local date the period is checked against (a function, so that tests set the day)."""
+    return timezone.localdate()
+
+
+def _day(date: dt.date) -> str:
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+def survey_period_check(survey: Survey, *, on: dt.date | None = None) -> None:
+    """Refuse an answer to ``survey`` outside its period (``on``: the day, default today)."""
+    on = on or today()
+    if on < survey.period_start:
+        raise SurveyClosed(
+            f"本次测评自{_day(survey.period_start)}开始，现在还不能作答，请到时再扫码。"
+        )
+    if on > survey.period_end:
+        raise SurveyClosed(f"本次测评已于{_day(survey.period_end)}结束，测评码不能再使用。")
 
 
 def code_new() -> str:
@@ -99,11 +127,13 @@ def survey_for_code(code: str) -> tuple[Survey, SurveyTemplate] | None:
 
 
 def survey_answer(*, code: str, answers: list[Any]) -> SurveyResponse:
-    """Record one respondent's answers (an answer index per question) and use up the code."""
+    """Record one respondent's answers (an answer index per question) and use up the code;
+    outside the survey's period :class:`SurveyClosed`, the code left unused."""
     opened = survey_for_code(code)
     if opened is None:
         raise UserError("该测评码无效或已经使用过。")
     survey, template = opened
+    survey_period_check(survey)
     if len(answers) != len(template.questions):
         raise UserError("请回答全部问题。")
     chosen: list[int] = []

@@ -10,15 +10,22 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from xunzhi.evaluation.models import Survey
+from xunzhi.evaluation.ratelimit import rate_count
 from xunzhi.evaluation.spec import campaign_evaluation_spec
-from xunzhi.evaluation.surveys import survey_answer, survey_create, survey_for_code, survey_results
+from xunzhi.evaluation.surveys import (
+    SurveyClosed,
+    survey_answer,
+    survey_create,
+    survey_for_code,
+    survey_period_check,
+    survey_results,
+)
 from xunzhi.evaluation.webglue import (
     can_evaluate,
     get_scoped_or_404,
@@ -35,7 +42,6 @@ from xunzhi.organisations.models import Org
 #: Per client address and hour: requests to the public page, and refused codes.
 RATE_REQUESTS = 120
 RATE_FAILURES = 20
-RATE_WINDOW = 3600
 
 
 def _date(raw: str, label: str) -> dt.date:
@@ -137,19 +143,10 @@ def _client(request: HttpRequest) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def _bump(key: str) -> int:
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired in between
-        cache.set(key, 1, RATE_WINDOW)
-        return 1
-
-
 def _limited(request: HttpRequest) -> bool:
-    client = _client(request)
-    hits = _bump(f"xz:survey:hits:{client}")
-    failures = cache.get(f"xz:survey:fails:{client}", 0)
+    """Count this request; True when the address is over its hour's requests or refused codes
+    (shared by every server process: :mod:`xunzhi.evaluation.ratelimit`)."""
+    hits, failures = rate_count(_client(request), hits=1)
     limit = getattr(settings, "XUNZHI_SURVEY_FAILURES", RATE_FAILURES)
     return hits > RATE_REQUESTS or failures >= limit
 
@@ -170,19 +167,22 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
         return _public(request, "evaluation/answer.html", {"state": "limited"}, 429)
     opened = survey_for_code(code)
     if opened is None:
-        _bump(f"xz:survey:fails:{_client(request)}")
+        rate_count(_client(request), failures=1)
         return _public(request, "evaluation/answer.html", {"state": "invalid"}, 404)
     item, template = opened
     error = ""
     chosen: list[str] = []
-    if request.method == "POST":
-        chosen = [request.POST.get(f"q{i}", "")[:3] for i in range(len(template.questions))]
-        try:
+    try:
+        survey_period_check(item)
+        if request.method == "POST":
+            chosen = [request.POST.get(f"q{i}", "")[:3] for i in range(len(template.questions))]
             survey_answer(code=code, answers=chosen)
-        except UserError as exc:
-            error = str(exc)
-        else:
             return _public(request, "evaluation/answer.html", {"state": "thanks"}, 200)
+    except SurveyClosed as exc:  # a real code, not a guess: not counted as a refused code
+        ctx = {"state": "closed", "survey": item, "message": str(exc)}
+        return _public(request, "evaluation/answer.html", ctx, 403)
+    except UserError as exc:
+        error = str(exc)
     questions = [
         {"index": i, "text": text, "chosen": chosen[i] if i < len(chosen) else ""}
         for i, text in enumerate(template.questions)

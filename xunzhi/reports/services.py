@@ -267,9 +267,13 @@ def report_regenerate(
     user: User | None = None,
     out_path: str | Path | None = None,
     check_sheet: bool | str | Path = False,
+    annex: bool = False,
 ) -> ReportVersion:
     """Write ``version``'s report again with the campaign file and template that produced it and
-    its cut-off (the evaluation's other settings as stored now); records a new version."""
+    its cut-off (the evaluation's other settings as stored now); records a new version.
+
+    ``annex``: with the 评估打分表 as 附件, scored by that campaign version's indicator system
+    at that cut-off."""
     evaluation = version.evaluation
     if version.campaign_version is None:
         raise UserError(
@@ -284,6 +288,7 @@ def report_regenerate(
         check_sheet=check_sheet,
         user=user,
         out_path=out_path,
+        annex=annex,
     )
 
 

@@ -25,8 +25,9 @@ from xunzhi.organisations.services import user_unlock as unlock_user
 from xunzhi.web.forms import LeaderForm, OrgEditForm, OrgForm, UserForm
 from xunzhi.web.login_guard import locked_usernames
 from xunzhi.web.models import Profile
+from xunzhi.web.roles import profiles_with_labels
 from xunzhi.web.scope import get_scoped_or_404, require, user_scope
-from xunzhi.web.views.common import page_context, unit_param
+from xunzhi.web.views.common import page_context, request_campaign, unit_param
 
 
 def _unit_page(code: str) -> str:
@@ -38,10 +39,11 @@ def org_tree(request: HttpRequest) -> HttpResponse:
     scope = user_scope(request.user)
     unit = unit_param(request, scope)
     ancestors = [a for a in Org.objects.get_ancestors(unit) if a.in_subtree_of(scope)]
-    users = (
+    users = profiles_with_labels(
         Profile.objects.in_subtree(unit)
         .select_related("user", "scope")
-        .order_by("scope__path", "user__username")
+        .order_by("scope__path", "user__username"),
+        request_campaign(request),
     )
     ctx = page_context(
         request,
@@ -156,9 +158,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
         .order_by("scope__path", "user__username")
     )
     locked = locked_usernames([p.user.get_username() for p in profiles])
-    return render(
-        request, "web/users.html", page_context(request, profiles=profiles, locked=locked)
-    )
+    rows = profiles_with_labels(profiles, request_campaign(request))
+    return render(request, "web/users.html", page_context(request, rows=rows, locked=locked))
 
 
 @login_required

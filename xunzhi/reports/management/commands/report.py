@@ -56,7 +56,8 @@ class Command(XunzhiCommand):
         parser.add_argument(
             "--annex",
             action="store_true",
-            help="附评估打分表（下属单位的得分、等次和排名）作为附件",
+            help="附评估打分表（下属单位的得分、等次和排名）作为附件；可与 --regenerate 同用"
+            "（按原活动定义版本和截止日期评分），不能与 --from-draft 同用",
         )
         parser.add_argument(
             "--from-draft",
@@ -101,7 +102,9 @@ class Command(XunzhiCommand):
                     f"无法从文件名“{output}”判断格式，请用 --format 指定（{'、'.join(FORMATS)}）。"
                 )
         if options["regenerate"] is not None:
-            self._regenerate(options["regenerate"], fmt, output, options["check_sheet"])
+            self._regenerate(
+                options["regenerate"], fmt, output, options["check_sheet"], options["annex"]
+            )
             return
         campaign = campaign_get(options["campaign"])
         unit = org_find(options["unit"]) if options["unit"] else org_root()
@@ -138,13 +141,22 @@ class Command(XunzhiCommand):
         self._print(version)
 
     def _regenerate(
-        self, version_id: int, fmt: str, output: Path | None, check_sheet: str | None
+        self,
+        version_id: int,
+        fmt: str,
+        output: Path | None,
+        check_sheet: str | None,
+        annex: bool,
     ) -> None:
         old = ReportVersion.objects.select_related("evaluation").filter(pk=version_id).first()
         if old is None:
             raise UserError(f"找不到报告版本 {version_id}。")
         version = report_regenerate(
-            version=old, formats=(fmt,), out_path=output, check_sheet=check_sheet or False
+            version=old,
+            formats=(fmt,),
+            out_path=output,
+            check_sheet=check_sheet or False,
+            annex=annex,
         )
         number = version.campaign_version.number if version.campaign_version else "?"
         self.stdout.write(
