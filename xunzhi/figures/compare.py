@@ -13,19 +13,15 @@ comparison and the figures of each county's report agree.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-
-from django.db.models import Q
 
 from xunzhi.campaigns.levels import level_text
 from xunzhi.campaigns.models import Campaign
 from xunzhi.campaigns.selectors import unit_level
-from xunzhi.figures.engine import Scope, base_queryset, filter_q
-from xunzhi.figures.rollup import Sums, ledger_grouped, subtree_units, subtree_usable
-from xunzhi.figures.services import rule_level_units, rule_units_measure
-from xunzhi.figures.spec import campaign_figure_spec
+from xunzhi.figures.engine import Scope, measures_evaluate
+from xunzhi.figures.services import UnitMap, UnitRef, rule_level_units, rule_units_measure
+from xunzhi.figures.spec import Measure, campaign_figure_spec
 from xunzhi.lib.errors import UserError
 from xunzhi.organisations.models import Org, OrgKind
 
@@ -139,14 +135,20 @@ def counties_of(unit: Org) -> list[Org]:
 
 
 def units_compare(
-    *, campaign: Campaign, unit: Org, until: dt.date | None = None, rules: bool = True
+    *,
+    campaign: Campaign,
+    unit: Org,
+    until: dt.date | None = None,
+    rules: bool = True,
+    scope: Scope | None = None,
 ) -> Comparison:
     """Every county below ``unit`` (a city) compared (see the module's docstring); without
-    ``rules`` the rules' extents are left out (the city report needs only the counts)."""
+    ``rules`` the rules' extents are left out (the city report needs only the counts).
+    ``scope``: ``unit``'s, when the caller has one (the report's: its grouped rows are shared)."""
     counties = counties_of(unit)
     if not counties:
         raise UserError(f"“{unit.name}”下没有县（市、区），无法比较。")
-    scope = Scope.make(campaign=campaign, unit=unit, until=until)
+    scope = scope or Scope.make(campaign=campaign, unit=unit, until=until)
     rows = {c.path: UnitRow(org=c) for c in counties}
     county_of = _county_map(scope, list(rows))
     _counts_fill(scope, county_of, rows)
@@ -172,83 +174,40 @@ def _county_map(scope: Scope, county_paths: list[str]) -> dict[int, str]:
     }
 
 
-def _grouped(
-    scope: Scope,
-    ledger: str,
-    county_of: dict[int, str],
-    counts: dict[str, Q | None],
-    sums: Sums | None = None,
-) -> dict[str, dict[str, int]]:
-    """``counts`` and ``sums`` per org in one query (activities from the rollup where there is
-    one: :func:`~xunzhi.figures.rollup.ledger_grouped`), added up per county."""
-    rows = ledger_grouped(
-        base_queryset(ledger, scope),
-        scope,
-        ["org_id"],
-        counts,
-        sums or {},
-        activities=ledger == "activities",
-    )
-    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        county = county_of.get(row["org_id"])
-        if county is None:
-            continue
-        for key in [*counts, *(sums or {})]:
-            out[county][key] += int(row[key] or 0)
-    return out
+def _measure(ledger: str, *where: tuple[str, bool], total: str = "") -> Measure:
+    return Measure(ledger=ledger, sum=total, where=tuple(where))
 
 
-def _activities(
-    scope: Scope, county_of: dict[int, str], rows: dict[str, UnitRow]
-) -> dict[str, dict[str, int]]:
-    """Activities and participants per county: from each county's subtree cells where the
-    rollup answers (:func:`~xunzhi.figures.rollup.subtree_units`), else grouped by unit."""
-    counts: dict[str, Q | None] = {"activities": None}
-    sums: Sums = {"participants": ("participants", None)}
-    if not subtree_usable(scope):
-        return _grouped(scope, "activities", county_of, counts, sums)
-    units = {row.org.pk: path for path, row in rows.items()}
-    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for cell in subtree_units(scope, units, None, counts, sums):
-        for key in ("activities", "participants"):
-            out[cell["org_id"]][key] += cell[key]
-    return out
+#: The ledger counts of a county as the engine's measures (the same filters as the figures, so
+#: a county's line and its report agree; one base query per ledger serves both).
+COUNT_MEASURES: dict[str, Measure] = {
+    "activities": _measure("activities"),
+    "participants": _measure("activities", total="participants"),
+    "projects": _measure("projects"),
+    "projects_done": _measure("projects", ("done", True)),
+    "projects_overdue": _measure("projects", ("overdue", True)),
+    "problems": _measure("problems"),
+    "problems_done": _measure("problems", ("rectified", True)),
+    "problems_overdue": _measure("problems", ("overdue", True)),
+}
 
 
 def _counts_fill(scope: Scope, county_of: dict[int, str], rows: dict[str, UnitRow]) -> None:
-    """Members and the ledger counts of every county: one grouped query per table."""
+    """Members and the ledger counts of every county: the engine's grouped queries over
+    ``scope`` (the city's; the report's own, whose figures have read the same rows already)."""
     members = Org.objects.in_subtree(scope.unit).values("id", "member_count").order_by()
     for org in members:
         county = county_of.get(org["id"])
         if county is not None:
             rows[county].counts["members"] += int(org["member_count"] or 0)
-    grouped = [
-        _activities(scope, county_of, rows),
-        _grouped(
-            scope,
-            "projects",
-            county_of,
-            {
-                "projects": None,
-                "projects_done": filter_q("projects", "done", True, scope),
-                "projects_overdue": filter_q("projects", "overdue", True, scope),
-            },
-        ),
-        _grouped(
-            scope,
-            "problems",
-            county_of,
-            {
-                "problems": None,
-                "problems_done": filter_q("problems", "rectified", True, scope),
-                "problems_overdue": filter_q("problems", "overdue", True, scope),
-            },
-        ),
+    units = [
+        UnitRef(row.org.pk, row.org.code, row.org.name, row.org.kind, path)
+        for path, row in rows.items()
     ]
-    for table in grouped:
-        for county, values in table.items():
-            rows[county].counts.update(values)
+    values = measures_evaluate(COUNT_MEASURES.values(), scope, unit_of=UnitMap(units, scope))
+    for key, measure in COUNT_MEASURES.items():
+        for path, agg in values[measure].items():
+            rows[path].counts[key] = int(agg.total if measure.sum else agg.rows)
 
 
 def _rules_fill(

@@ -343,6 +343,13 @@ def _base_servable(measure: Measure) -> bool:
 def _folded_keys(scope: Scope, ledger: str) -> list[Folded]:
     """Every combination of folded filters of this ledger's measures anywhere in the campaign's
     figures and rules (each becomes a conditional count and sums in the base query)."""
+    cached: list[Folded] | None = scope.cache.get(("folded", ledger))
+    if cached is None:
+        cached = scope.cache[("folded", ledger)] = _campaign_folded_keys(scope, ledger)
+    return cached
+
+
+def _campaign_folded_keys(scope: Scope, ledger: str) -> list[Folded]:
     from xunzhi.figures.spec import campaign_figure_spec
 
     fspec = campaign_figure_spec(scope.campaign)
@@ -450,7 +457,10 @@ def measures_evaluate(
     groups: dict[tuple[Any, ...], list[Measure]] = defaultdict(list)
     results: dict[Measure, Any] = {}
     for measure in measures:
-        if _base_servable(measure):
+        folded = _folded(measure)
+        if _base_servable(measure) and (
+            not folded or folded in _folded_keys(scope, measure.ledger)
+        ):  # a combination no figure or rule of the campaign uses gets its own query
             results[measure] = _from_base(measure, scope, unit_of)
             continue
         signature = _signature(measure, scope)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from xunzhi.campaigns.models import Campaign
 from xunzhi.figures.compare import Comparison, UnitRow, counties_of, units_compare
 from xunzhi.figures.display import figure_display
+from xunzhi.figures.engine import Scope
 from xunzhi.organisations.models import Org, OrgKind
 
 #: The measures compared, each higher-is-better: (column, label, measure word or "%").
@@ -78,13 +79,15 @@ def _measure(comparison: Comparison, column: str, label: str, unit: str) -> Coun
     )
 
 
-def counties_view(*, campaign: Campaign, unit: Org, until: dt.date | None) -> CountiesView | None:
+def counties_view(
+    *, campaign: Campaign, unit: Org, until: dt.date | None, scope: Scope | None = None
+) -> CountiesView | None:
     """The counties paragraph's facts for a city with at least two counties (a province: two
-    cities), else None."""
+    cities), else None. ``scope``: the report's (its grouped rows are read once)."""
     compared = counties_of(unit)
     if len(compared) < 2:
         return None
-    comparison = units_compare(campaign=campaign, unit=unit, until=until, rules=False)
+    comparison = units_compare(campaign=campaign, unit=unit, until=until, rules=False, scope=scope)
     total = comparison.total
     measures = [_measure(comparison, *m) for m in MEASURES]
     return CountiesView(

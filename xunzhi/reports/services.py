@@ -134,7 +134,7 @@ def report_compose(*, evaluation: Evaluation, annex: bool = False) -> ComposedRe
         unit_name=unit.name,
         campaign_name=campaign.name,
         campaign_settings=spec.settings,
-        counties=counties_view(campaign=campaign, unit=unit, until=evaluation.until),
+        counties=counties_view(campaign=campaign, unit=unit, until=evaluation.until, scope=scope),
         meta={
             "campaign": campaign.code,
             "unit": unit.code,
