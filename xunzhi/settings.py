@@ -9,6 +9,9 @@ Variables (all optional for the demo):
 - ``XUNZHI_DATA_DIR``       data folder (SQLite file, reports, uploads), default ``./data``
 - ``DATABASE_URL``          e.g. ``postgres://user@127.0.0.1:5432/xunzhi``; SQLite by default
 - ``XUNZHI_HTTPS``          true when served over TLS (secure cookies, HSTS, redirect)
+- ``XUNZHI_PG_OPTIONS``     PostgreSQL session settings, default ``-c jit=off -c work_mem=32MB``
+                            (docs/scaling.md: JIT compiling cost more than it saved on every
+                            report query, and 4 MB sent the province's groupings to disk)
 """
 
 from __future__ import annotations
@@ -133,6 +136,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise EnvError("DATABASE_URL 只支持 sqlite:// 与 postgres:// 两种数据库。")
+else:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _session = env_str("XUNZHI_PG_OPTIONS", "-c jit=off -c work_mem=32MB")
+    _options["options"] = f"{_options.get('options', '')} {_session}".strip()
 # Parallel developers and CI jobs can isolate their PostgreSQL test database by name.
 _test_db_name = env_str("XUNZHI_TEST_DB_NAME", "")
 if _test_db_name and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -29,12 +29,13 @@ from xunzhi.figures.rollup import (
     Sums,
     fetch_rows,
     group_by_type,
+    grouped_by_child,
     ledger_grouped,
     subtree_base,
     subtree_units,
     subtree_usable,
 )
-from xunzhi.figures.spec import GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
+from xunzhi.figures.spec import BOOL_FILTERS, FILTERS, GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
 from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
     ProblemStatus,
@@ -358,13 +359,18 @@ def _campaign_folded_keys(scope: Scope, ledger: str) -> list[Folded]:
         for c in rule.conditions:
             measures += [m for m in (c.measure, c.numerator, c.denominator) if m is not None]
     keys = {_folded(m) for m in measures if m.ledger == ledger and _base_servable(m)}
+    # the status filters alone, which the comparison of units and the evaluation read too
+    keys |= {
+        ((k, True),) for k in FILTERS.get(ledger, {}) if k in FOLDED_FILTERS and k in BOOL_FILTERS
+    }
     return sorted(keys - {()}, key=repr)
 
 
-def _base_rows(scope: Scope, ledger: str) -> BaseRows:
+def _base_rows(scope: Scope, ledger: str, *, by_child: bool = False) -> BaseRows:
     """One pass over a ledger: counts and sums grouped by (org, type), folded filters as
-    conditional counts and sums. Returns rows by type, all rows, and folded filters → column."""
-    cache_key = ("base", ledger)
+    conditional counts and sums. Returns rows by type, all rows, and folded filters → column.
+    ``by_child``: rows below the unit's children added up per child (``grouped_by_child``)."""
+    cache_key = ("base", ledger, by_child)
     cached: BaseRows | None = scope.cache.get(cache_key)
     if cached is not None:
         return cached
@@ -374,14 +380,11 @@ def _base_rows(scope: Scope, ledger: str) -> BaseRows:
     # Activities on PostgreSQL: whole months from the rollup (xunzhi.figures.rollup); else
     # both planners answer this from the covering index ``activity_rollup`` by themselves
     # (EXPLAIN in docs/architecture.md); no hint is given.
-    rows = ledger_grouped(
-        _ledger_queryset(ledger, scope),
-        scope,
-        keys,
-        counts,
-        sums,
-        activities=ledger == "activities",
-    )
+    qs = _ledger_queryset(ledger, scope)
+    if by_child:
+        rows = grouped_by_child(qs, scope, keys, counts, sums)
+    else:
+        rows = ledger_grouped(qs, scope, keys, counts, sums, activities=ledger == "activities")
     result = (group_by_type(rows, group_field), rows, columns)
     scope.cache[cache_key] = result
     return result
@@ -545,15 +548,27 @@ def _from_base(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
     if subtree is not None:
         by_type, rows, columns, unit_of = subtree
     else:
-        by_type, rows, columns = _base_rows(scope, measure.ledger)
+        by_child = measure.ledger != "activities" and _children_enough(scope, unit_of)
+        by_type, rows, columns = _base_rows(scope, measure.ledger, by_child=by_child)
     selected = _select(by_type, rows, measure.group_values)
     for key, value in measure.other_filters:
         if key in ORG_FILTERS:
             ids = getattr(scope, ORG_FILTERS[key])()
-            selected = [row for row in selected if (row["org_id"] in ids) == value]
+            selected = [r for r in selected if (r["org_id"] in ids and not r.get("deep")) == value]
     folded = _folded(measure)
     count_column = columns[folded] if folded else "_n"
     return _accumulate(selected, measure, count_column, unit_of)
+
+
+def _children_enough(scope: Scope, unit_of: UnitOf | None) -> bool:
+    """Do rows added up per child of the unit answer this? Yes for the subtree's totals, and
+    for measured units no deeper than the children (a rule over 党支部 needs every unit's rows;
+    activities keep their rollup's own grouping)."""
+    if unit_of is None:
+        return True
+    paths = getattr(unit_of, "paths", None)
+    width = len(scope.unit.path) + Org.steplen
+    return paths is not None and all(len(p) <= width for p in paths)
 
 
 def _latest_rows(qs: QuerySet[Any], keys: list[str], scope: Scope) -> list[dict[str, Any]]:

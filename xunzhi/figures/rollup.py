@@ -11,6 +11,10 @@ the last month ending by the cut-off, plus the days after it (read from the acti
   (a county: one cell per bucket, type and tag set, whatever the number of its units), for the
   figures of a unit and for the units a rule measures; used when the cut-off ends a month.
 
+- ``grouped_by_child``: any other ledger's rows grouped by the unit's own orgs and, below them,
+  by the child of the unit they lie under: a province's figures and the rules measuring its
+  cities read a few hundred rows instead of one per organisation and type.
+
 SQLite, and code run inside :func:`figures_plain` (the benchmark's baseline), read the
 activities directly.
 """
@@ -25,7 +29,8 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr
 
 from xunzhi.figures.models import ActivityMonth, ActivitySubtree
 from xunzhi.organisations.models import Org
@@ -83,15 +88,49 @@ def ledger_grouped(
     may be read from the unit-level cells (whole buckets) plus the days after them."""
     last_end = whole_buckets_end(scope.start, scope.cutoff)
     if not (activities and rollup_active()) or last_end is None:
-        return fetch_rows(ledger_rows.values(*keys).annotate(**_plain(counts, sums)))
+        return fetch_rows(ledger_rows.values(*keys).annotate(**plain_aggregates(counts, sums)))
     cells = ActivityMonth.objects.filter(campaign_id=scope.campaign.pk, org_id__in=scope.org_ids())
     rows = fetch_rows(
         _in_buckets(cells, scope, last_end).values(*keys).annotate(**_rolled(counts, sums))
     )
     if last_end < scope.cutoff:
         edges = ledger_rows.filter(date__gt=last_end)
-        rows += fetch_rows(edges.values(*keys).annotate(**_plain(counts, sums)))
+        rows += fetch_rows(edges.values(*keys).annotate(**plain_aggregates(counts, sums)))
     return _merge(rows, keys, [*counts, *sums])
+
+
+def grouped_by_child(
+    ledger_rows: QuerySet[Any],
+    scope: Scope,
+    keys: Sequence[str],
+    counts: dict[str, Q | None],
+    sums: Sums,
+) -> list[Row]:
+    """``ledger_rows`` grouped like :func:`ledger_grouped` by ``("org_id", *keys[1:])``, except
+    that the rows of an organisation below the unit's children are added to the child they lie
+    under and flagged ``deep`` (the rows of the unit and of each child stay apart, unflagged).
+    Enough for figures (the own-level filters read unflagged rows only) and for rules measuring
+    the unit or its children; one join to the organisations, a few rows per child."""
+    depth = scope.unit.depth + 1
+    width = len(scope.unit.path) + Org.steplen
+    grouped = ledger_rows.annotate(
+        _own=Case(When(org__depth__lte=depth, then=F("org_id")), default=None),
+        _below=Case(
+            When(org__depth__gt=depth, then=Substr("org__path", 1, width)),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
+    rows = fetch_rows(
+        grouped.values("_own", "_below", *keys[1:]).annotate(**plain_aggregates(counts, sums))
+    )
+    child = {path: pk for pk, path in scope.org_paths().items() if len(path) == width}
+    for row in rows:
+        below = row.pop("_below")
+        own = row.pop("_own")
+        row["org_id"] = child[below] if below else own
+        row["deep"] = bool(below)
+    return rows
 
 
 def subtree_base(scope: Scope, counts: dict[str, Q | None], sums: Sums) -> list[Row]:
@@ -146,7 +185,8 @@ def _in_buckets(qs: QuerySet[Any], scope: Scope, last_end: dt.date | None = None
     return qs.filter(month__gte=scope.start, month__lte=end).order_by()
 
 
-def _plain(counts: dict[str, Q | None], sums: Sums) -> dict[str, Any]:
+def plain_aggregates(counts: dict[str, Q | None], sums: Sums) -> dict[str, Any]:
+    """``counts`` and ``sums`` as Django aggregates over a ledger's rows."""
     return {
         **{name: Count("pk", filter=q) for name, q in counts.items()},
         **{name: Sum(field, filter=q) for name, (field, q) in sums.items()},
@@ -187,7 +227,7 @@ def fetch_rows(qs: QuerySet[Any]) -> list[Row]:
     values here are plain numbers and strings.
     """
     sql, params = qs.query.sql_with_params()
-    names = [*qs.query.values_select, *qs.query.annotation_select]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]  # every column has its alias
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
