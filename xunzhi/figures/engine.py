@@ -424,7 +424,12 @@ def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any
     paths = getattr(unit_of, "paths", None) or frozenset(
         k for keys in unit_of.values() for k in keys
     )
-    key = ("subtree", paths, measure.group_values)
+    # only this measure's columns: a rule over a province's 党支部 adds up 10^5 cells
+    count_column = columns.get(_folded(measure), "_n")
+    sum_column = _sum_column(count_column, measure)
+    counts = {count_column: counts[count_column]}
+    sums = {sum_column: sums[sum_column]} if sum_column else {}
+    key = ("subtree", paths, measure.group_values, count_column, sum_column)
     if key not in scope.cache:
         ids = {path: pk for pk, path in scope.org_paths().items()}
         units = {ids[path]: path for path in paths}
@@ -511,11 +516,16 @@ def _select(
     return [row for value in wanted for row in by_type.get(value, ())]
 
 
+def _sum_column(count_column: str, measure: Measure) -> str:
+    """The column adding up ``measure``'s field among the rows ``count_column`` counts."""
+    prefix = "" if count_column == "_n" else count_column
+    return f"{prefix}_s_{measure.sum}" if measure.sum else ""
+
+
 def _accumulate(
     rows: list[dict[str, Any]], measure: Measure, count_column: str, unit_of: UnitOf | None
 ) -> Any:
-    prefix = "" if count_column == "_n" else count_column
-    sum_column = f"{prefix}_s_{measure.sum}" if measure.sum else None
+    sum_column = _sum_column(count_column, measure) or None
     if unit_of is None:
         single = Agg()
         for row in rows:

@@ -29,8 +29,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Sum
 
 from xunzhi.figures.models import ActivityMonth, ActivitySubtree
 from xunzhi.organisations.models import Org
@@ -110,20 +109,33 @@ def grouped_by_child(
     that the rows of an organisation below the unit's children are added to the child they lie
     under and flagged ``deep`` (the rows of the unit and of each child stay apart, unflagged).
     Enough for figures (the own-level filters read unflagged rows only) and for rules measuring
-    the unit or its children; one join to the organisations, a few rows per child."""
-    depth = scope.unit.depth + 1
+    the unit or its children: a few rows per child.
+
+    Two steps in one statement: the grouped rows per organisation (as :func:`ledger_grouped`,
+    no join), then those joined to the organisations and added up per child. Grouping the
+    joined ledger rows at once made PostgreSQL expect one group per row and sort them all."""
+    inner = ledger_rows.values(*keys).annotate(**plain_aggregates(counts, sums))
+    sql, params = inner.query.sql_with_params()
+    quote = connection.ops.quote_name
+    extra = [quote(k) for k in keys[1:]]
+    columns = [quote(c) for c in [*counts, *sums]]
     width = len(scope.unit.path) + Org.steplen
-    grouped = ledger_rows.annotate(
-        _own=Case(When(org__depth__lte=depth, then=F("org_id")), default=None),
-        _below=Case(
-            When(org__depth__gt=depth, then=Substr("org__path", 1, width)),
-            default=Value(""),
-            output_field=CharField(),
-        ),
-    )
-    rows = fetch_rows(
-        grouped.values("_own", "_below", *keys[1:]).annotate(**plain_aggregates(counts, sums))
-    )
+    select = [
+        "CASE WHEN o.depth <= %s THEN g.org_id END AS _own",
+        "CASE WHEN o.depth > %s THEN SUBSTR(o.path, 1, %s) ELSE '' END AS _below",
+        *(f"g.{k} AS {k}" for k in extra),
+        *(f"SUM(g.{c}) AS {c}" for c in columns),
+    ]
+    group = ", ".join(str(i + 1) for i in range(2 + len(extra)))
+    table = quote(Org._meta.db_table)
+    # identifiers quoted, values are parameters
+    outer = f"SELECT {', '.join(select)} FROM ({sql}) g JOIN {table} o ON o.id = g.org_id"  # noqa: S608
+    outer += f" GROUP BY {group}"
+    depth = scope.unit.depth + 1
+    with connection.cursor() as cursor:
+        cursor.execute(outer, [depth, depth, width, *params])
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     child = {path: pk for pk, path in scope.org_paths().items() if len(path) == width}
     for row in rows:
         below = row.pop("_below")

@@ -299,6 +299,14 @@ def _level_units(rule: RuleDef, unit: Org, scope: Scope) -> list[UnitRef]:
     sub-kinds (sub, without its leading body), or units of the given kinds strictly below it."""
     if rule.is_self:
         return [UnitRef(unit.pk, unit.code, unit.name, unit.kind, unit.path)]
+    key = ("level_units", unit.pk, rule.is_sub, tuple(rule.level))
+    cached: list[UnitRef] | None = scope.cache.get(key)
+    if cached is None:
+        cached = scope.cache[key] = _level_units_read(rule, unit, scope)
+    return cached
+
+
+def _level_units_read(rule: RuleDef, unit: Org, scope: Scope) -> list[UnitRef]:
     qs = Org.objects.in_subtree(unit).filter(depth__gt=unit.depth)
     if rule.is_sub:
         qs = qs.filter(depth=unit.depth + 1, kind__in=scope.level.sub_kinds, is_leading_body=False)
