@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
+from xunzhi.figures.filters import filter_q
 from xunzhi.figures.rollup import (
     Sums,
     fetch_rows,
@@ -38,13 +39,10 @@ from xunzhi.figures.rollup import (
 from xunzhi.figures.spec import BOOL_FILTERS, FILTERS, GROUP_FIELDS, LEVEL_RANK, SUM_FIELDS, Measure
 from xunzhi.ledgers import registry
 from xunzhi.ledgers.models import (
-    ProblemStatus,
-    ProjectStatus,
     ReportedValue,
-    Resource,
 )
 from xunzhi.lib.errors import UserError
-from xunzhi.organisations.models import Org, OrgKind, ranks_at_least
+from xunzhi.organisations.models import Org, OrgKind
 
 if TYPE_CHECKING:
     from xunzhi.campaigns.models import Campaign
@@ -160,67 +158,6 @@ def last_period_end(cutoff: dt.date, reporting: str = "month") -> dt.date:
 def base_queryset(ledger: str, scope: Scope) -> QuerySet[Any]:
     """A ledger's rows in the scope: the subtree (by ``org_id IN (…)``, no join) and the period."""
     return _ledger_queryset(ledger, scope)
-
-
-def _done_q(scope: Scope) -> Q:
-    return Q(status=ProjectStatus.DONE) & (
-        Q(done_date__isnull=True) | Q(done_date__lte=scope.cutoff)
-    )
-
-
-def _rectified_q(scope: Scope) -> Q:
-    return Q(status=ProblemStatus.DONE) & (
-        Q(done_date__isnull=True) | Q(done_date__lte=scope.cutoff)
-    )
-
-
-def _yes(q: Q, value: bool) -> Q:
-    return q if value else ~q
-
-
-def filter_q(ledger: str, key: str, value: Any, scope: Scope) -> Q:
-    """The Q object of one filter of one measure."""
-    if key in ("type", "source", "category", "field", "item"):
-        return Q(**{f"{key}__in": list(value)})
-    if key == "tags_any":
-        q = Q()
-        for tag in value:
-            q |= Q(tags__contains=f",{tag},")
-        return q
-    if key == "org_leading_body":
-        return _yes(Q(org_id__in=scope.leading_ids()), value)
-    if key == "org_own_level":
-        return _yes(Q(org_id__in=scope.own_ids()), value)
-    if key == "leader_rank_at_least":
-        ranks = ranks_at_least(scope.rank(value))
-        if ledger == "projects":
-            return Q(leader_rank__in=ranks) | (Q(leader_rank="") & Q(leader__rank__in=ranks))
-        return Q(leader__rank__in=ranks)
-    if key == "leader_principal":
-        own = Q(leader__is_principal=True) & Q(
-            leader__org_id__in={scope.unit.pk, *scope.leading_ids()}
-        )
-        return Q(leader__isnull=False) & _yes(own, value)
-    if key == "leader_in_leading_body":
-        return Q(leader__isnull=False) & _yes(Q(leader__org_id__in=scope.leading_ids()), value)
-    if key == "location_resource_type":
-        sites = Resource.objects.filter(
-            campaign=scope.campaign, type=value, org_id__in=scope.own_ids()
-        ).values("name")
-        return Q(location__in=sites)
-    if key == "done":
-        return _yes(_done_q(scope), value)
-    if key == "rectified":
-        return _yes(_rectified_q(scope), value)
-    if key == "overdue":
-        if ledger == "projects":
-            q = Q(planned_date__lt=scope.cutoff) & ~_done_q(scope)
-        else:
-            q = Q(deadline__lt=scope.cutoff) & ~_rectified_q(scope)
-        return _yes(q, value)
-    if key == "last_period":
-        return _yes(Q(period_end=scope.last_period_end), value)
-    raise UserError(f"未知的筛选条件：{key}")  # pragma: no cover - the spec parser refuses it
 
 
 def measure_queryset(measure: Measure, scope: Scope, *, with_group: bool = True) -> QuerySet[Any]:

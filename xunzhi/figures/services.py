@@ -437,18 +437,25 @@ def _units_measure(
 ) -> list[UnitMeasure]:
     """Each unit's measure per condition and whether it falls short (any/all conditions)."""
     measured: list[UnitMeasure] = []
-    prepared = [(*c, _condition_measures(c.condition)) for c in compiled]
+    prepared = [
+        (
+            c.condition.label,
+            *_condition_values(c.condition, c.tables),
+            c.threshold,
+            c.compare,
+            c.condition.missing == "short",
+        )
+        for c in compiled
+    ]
+    every = combine != "any"
     for org in units:
         values: dict[str, Decimal | int | None] = {}
-        flags: list[bool] = []
-        for condition, tables, threshold, compare, measures in prepared:
-            value = _unit_value(condition, tables, org.path, measures)
-            values[condition.label] = value
-            if value is None:
-                flags.append(condition.missing == "short")
-            else:
-                # int and Decimal compare exactly with a Decimal threshold
-                flags.append(compare(value, threshold))
+        flags = []
+        for label, by_path, default, threshold, compare, missing_short in prepared:
+            value = by_path.get(org.path, default)
+            values[label] = value
+            # int and Decimal compare exactly with a Decimal threshold
+            flags.append(missing_short if value is None else compare(value, threshold))
         measured.append(
             UnitMeasure(
                 org_id=org.pk,
@@ -456,12 +463,27 @@ def _units_measure(
                 name=org.name,
                 kind=org.kind,
                 measures=values,
-                short=any(flags) if combine == "any" else all(flags),
+                short=all(flags) if every else any(flags),
                 path=org.path,
                 label=org.name,
             )
         )
     return measured
+
+
+def _condition_values(
+    condition: Condition, tables: list[dict[str, Agg]]
+) -> tuple[dict[str, Decimal | int | None], Decimal | int | None]:
+    """A condition's measure of every unit that has rows (by path), and of a unit without."""
+    measures = _condition_measures(condition)
+    if not condition.is_ratio:
+        measure = measures[0]
+        empty = None if measure.ledger == "values" else 0  # a reported value is missing
+        return {path: agg.value(measure) for path, agg in tables[0].items()}, empty
+    out: dict[str, Decimal | int | None] = {}
+    for path in tables[1]:  # no denominator rows: no ratio
+        out[path] = _unit_value(condition, tables, path, measures)
+    return out, None
 
 
 def _kinds_word(vocabulary: Vocabulary, units: list[UnitMeasure], order: list[str]) -> str:
