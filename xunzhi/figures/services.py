@@ -187,7 +187,7 @@ def _rates_apart(values: dict[str, FigureValue]) -> None:
 # --- rules -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitMeasure:
     """One unit measured by a rule: its measures (per condition label) and whether it fell short."""
 
