@@ -256,3 +256,15 @@ class TestOrganisationTree:
 
     def test_ranks_at_least(self):
         assert ranks_at_least("县处级") == ["县处级", "厅局级", "省部级"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL session settings")
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit_and_with_more_work_mem():
+    """XUNZHI_PG_OPTIONS' default reaches every connection (docs/scaling.md says why)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+    assert (jit, work_mem) == ("off", "32MB")
