@@ -10,6 +10,7 @@ import pytest
 from tests.figures.healthy import LAST_PERIOD_END, late_project, make_healthy, set_setting
 from xunzhi.figures.services import rules_evaluate
 from xunzhi.ledgers.models import Activity, Problem, ReportedValue
+from xunzhi.organisations.models import Org
 
 RULES = (
     "学习研讨不深",
@@ -174,3 +175,28 @@ def test_examples_are_the_worst_units_first(healthy):
     assert rule.examples[0].label == "测试东镇红星村党支部"
     assert rule.examples[1].label == second.name  # already says where it lies
     assert rule.zero_units() == 1
+
+
+@pytest.mark.django_db
+def test_examples_below_a_city_carry_the_places_between(campaign):
+    """A city's report names a township's 党支部 with its county and township, and a county
+    department's 党支部 with its county merged into the 县 it starts with."""
+    from tests.factories import build_small_city
+    from xunzhi.figures.services import UnitMeasure, _labelled
+
+    city = build_small_city(campaign)
+    county = city.counties[0]
+    branch = county.branches[0]
+    branch.name = "何林村党支部"
+    branch.save()
+    department = Org.objects.get(code=f"{county.county.code[:1]}21")
+    dept_branch = Org.objects.children_of(department).first()
+    dept_branch.name = "县教育局机关党支部"
+    dept_branch.save()
+
+    def measured(org: Org) -> UnitMeasure:
+        return UnitMeasure(org.pk, org.code, org.name, org.kind, {}, True, org.path, org.name)
+
+    labels = [u.label for u in _labelled([measured(branch), measured(dept_branch)], city.city)]
+    township = Org.objects.get(path=branch.path[: -Org.steplen]).name
+    assert labels == [f"甲县{township}何林村党支部", "甲县教育局机关党支部"]

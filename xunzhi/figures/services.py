@@ -22,7 +22,7 @@ from xunzhi.campaigns.models import Campaign
 from xunzhi.figures.display import figure_display
 from xunzhi.figures.engine import Agg, Scope, measure_queryset, measures_evaluate
 from xunzhi.figures.spec import Condition, FigureDef, Measure, RuleDef, campaign_figure_spec
-from xunzhi.organisations.models import Org
+from xunzhi.organisations.models import Org, OrgKind
 
 
 @dataclass
@@ -493,20 +493,31 @@ def _kinds_word(vocabulary: Vocabulary, units: list[UnitMeasure], order: list[st
     return vocabulary.kinds_word(kinds)
 
 
+#: Ancestors whose names a nested example carries besides the one under the evaluated unit:
+#: places (a 党支部 of a township in a city report: 青山县城关镇何林村党支部).
+_PLACE_KINDS = frozenset({OrgKind.CITY, OrgKind.COUNTY, OrgKind.TOWNSHIP})
+
+
 def _labelled(examples: list[UnitMeasure], unit: Org) -> list[UnitMeasure]:
-    """Name each example with the unit directly under the evaluated one that it lies in, unless
-    its own name already says so (县教育局机关党支部) — one query for those names."""
+    """Name each example with the unit directly under the evaluated one that it lies in, and
+    the places between (a county in a province's report), unless its name already says so
+    (县教育局机关党支部 under 青山县 → 青山县教育局机关党支部) — one query for those names."""
     step = Org.steplen
     top = len(unit.path) + step
-    tops = {u.path[:top] for u in examples if len(u.path) > top}
-    names = dict(Org.objects.filter(path__in=tops).values_list("path", "name")) if tops else {}
+    wanted = {
+        u.path[:n] for u in examples for n in range(top, len(u.path), step) if len(u.path) > top
+    }
+    rows = Org.objects.filter(path__in=wanted).values_list("path", "name", "kind")
+    names = {path: (name, kind) for path, name, kind in rows} if wanted else {}
     for example in examples:
-        outer = names.get(example.path[:top], "")
         label = example.name
-        if outer and not label.startswith(outer):
+        for n in range(len(example.path) - step, top - 1, -step):  # the nearest first
+            name, kind = names.get(example.path[:n], ("", ""))
+            if not name or label.startswith(name) or (n > top and kind not in _PLACE_KINDS):
+                continue
             # 县教育局 under 青山县 → 青山县教育局; 何林村党支部 under 城关镇 → 城关镇何林村党支部
-            merge = label[:1] in "县市区" and label[:1] == outer[-1:]
-            label = outer + label[1:] if merge else outer + label
+            merge = label[:1] in "县市区" and label[:1] == name[-1:]
+            label = name + label[1:] if merge else name + label
         example.label = label
     return examples
 
