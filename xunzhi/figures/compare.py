@@ -4,10 +4,11 @@
 city that is a county (县, 区): its members, the headline figures (activities, participants,
 projects and problems, done and overdue) absolute and per 100 members, the completion and
 overdue rates, and each rule's extent in that county (how many of the units the county's own
-report would measure fall short). Every ledger is read in one ``GROUP BY org_id`` query over
-the whole city, rolled up to the counties here; every rule measures the units of all counties
-in one go (``rule_units_measure``). Done and overdue are the engine's own filters, so the
-comparison and the figures of each county's report agree.
+report would measure fall short). The counts are the engine's measures per county
+(``measures_evaluate`` with the counties as measured units: each ledger read once, added up per
+county in SQL, shared with the report's figures when the report passes its scope); every rule
+measures the units of all counties in one go (``rule_units_measure``). Done and overdue are the
+engine's own filters, so the comparison and the figures of each county's report agree.
 """
 
 from __future__ import annotations
