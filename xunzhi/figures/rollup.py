@@ -132,10 +132,7 @@ def grouped_by_child(
     outer = f"SELECT {', '.join(select)} FROM ({sql}) g JOIN {table} o ON o.id = g.org_id"  # noqa: S608
     outer += f" GROUP BY {group}"
     depth = scope.unit.depth + 1
-    with connection.cursor() as cursor:
-        cursor.execute(outer, [depth, depth, width, *params])
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = sql_rows(outer, [depth, depth, width, *params])
     child = {path: pk for pk, path in scope.org_paths().items() if len(path) == width}
     for row in rows:
         below = row.pop("_below")
@@ -239,7 +236,12 @@ def fetch_rows(qs: QuerySet[Any]) -> list[Row]:
     values here are plain numbers and strings.
     """
     sql, params = qs.query.sql_with_params()
+    return sql_rows(sql, params)
+
+
+def sql_rows(sql: str, params: Sequence[Any]) -> list[Row]:
+    """The rows of ``sql`` as dicts by column alias (every grouped column here has one)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]  # every column has its alias
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -482,7 +482,9 @@ def _condition_values(
         return {path: agg.value(measure) for path, agg in tables[0].items()}, empty
     out: dict[str, Decimal | int | None] = {}
     for path in tables[1]:  # no denominator rows: no ratio
-        out[path] = _unit_value(condition, tables, path, measures)
+        num = _table_value(tables[0], path, measures[0])
+        den = _table_value(tables[1], path, measures[1])
+        out[path] = None if num is None or not den else Decimal(num) / Decimal(den)
     return out, None
 
 
@@ -565,24 +567,6 @@ def _prorated(threshold: Any, scope: Scope) -> Any:
         return threshold
     share = Decimal((scope.cutoff - scope.start).days) / Decimal(total)
     return max(1, math.ceil(Decimal(str(threshold)) * share))
-
-
-def _unit_value(
-    condition: Condition,
-    tables: list[dict[str, Agg]],
-    path: str,
-    measures: list[Measure] | None = None,
-) -> Decimal | int | None:
-    """The measure of one unit: ``tables`` are the per-unit results of the condition's measures
-    (``measures``: the condition's, when the caller has them already)."""
-    measures = measures if measures is not None else _condition_measures(condition)
-    if condition.is_ratio:
-        num = _table_value(tables[0], path, measures[0])
-        den = _table_value(tables[1], path, measures[1])
-        if num is None or not den:
-            return None
-        return Decimal(num) / Decimal(den)
-    return _table_value(tables[0], path, measures[0])
 
 
 def _table_value(table: dict[str, Agg], path: str, measure: Measure) -> Decimal | int | None:

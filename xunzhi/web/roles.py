@@ -28,34 +28,28 @@ def role_label(role: str, *, level: Level | None, campaign_name: str = "") -> st
     return str(Role(role).label)
 
 
-def _scope_level(scope: Org, campaign: Campaign) -> Level | None:
-    try:
-        return unit_level(campaign=campaign, unit=scope)
-    except UserError:
-        return None
-
-
 def scope_role_label(role: str, scope: Org, campaign: Campaign | None) -> str:
     """The label of ``role`` for a user whose scope is ``scope`` in ``campaign`` (the
     navigation bar's)."""
     if campaign is None:
         return role_label(role, level=None)
-    return role_label(role, level=_scope_level(scope, campaign), campaign_name=campaign.name)
+    try:
+        level = unit_level(campaign=campaign, unit=scope)
+    except UserError:
+        level = None
+    return role_label(role, level=level, campaign_name=campaign.name)
 
 
 def profiles_with_labels(
     profiles: Iterable[Profile], campaign: Campaign | None
 ) -> list[tuple[Profile, str]]:
-    """Each profile with its role's label as the navigation bar shows it to that user (the
-    level of each scope found once, however many users share it)."""
-    levels: dict[int, Level | None] = {}
+    """Each profile with its role's label as the navigation bar shows it to that user
+    (:func:`scope_role_label`, worked out once per role and scope)."""
+    labels: dict[tuple[str, int], str] = {}
     rows = []
     for profile in profiles:
-        if campaign is None:
-            rows.append((profile, role_label(profile.role, level=None)))
-            continue
-        if profile.scope_id not in levels:
-            levels[profile.scope_id] = _scope_level(profile.scope, campaign)
-        level = levels[profile.scope_id]
-        rows.append((profile, role_label(profile.role, level=level, campaign_name=campaign.name)))
+        key = (profile.role, profile.scope_id)
+        if key not in labels:
+            labels[key] = scope_role_label(profile.role, profile.scope, campaign)
+        rows.append((profile, labels[key]))
     return rows
