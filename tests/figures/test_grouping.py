@@ -2,36 +2,45 @@
 into a ledger's one grouped query (conditional counts and sums), and rows added up per child of
 the evaluated unit in SQL (``grouped_by_child``). Each is switched off in turn and everything
 the report reads (figures, every rule's measured units, the counties compared) must not change;
-the test also checks the faster path was taken, so it cannot pass by never using it."""
+the test also checks the faster path was taken, so it cannot pass by never using it. On
+PostgreSQL, a cut-off within a month read from the rollup cells and the days after them gives
+the plain aggregate's answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from tests.factories import build_small_city
 from tests.figures.ledger_fill import fill
 from xunzhi.figures import engine
 from xunzhi.figures.compare import units_compare
 from xunzhi.figures.engine import Scope, measures_evaluate
+from xunzhi.figures.rollup import figures_plain
 from xunzhi.figures.services import figures_compute, rules_evaluate
 from xunzhi.figures.spec import Measure
 from xunzhi.ledgers.models import Project, ProjectStatus
-from xunzhi.organisations.models import Org
+from xunzhi.organisations.models import Org, OrgKind
 
 
-def _everything(campaign: Any, unit: Org) -> tuple[tuple[dict[str, Any], ...], Scope]:
+def _everything(
+    campaign: Any, unit: Org, until: dt.date | None = None
+) -> tuple[tuple[dict[str, Any], ...], Scope]:
     """Figures, rules and the counties compared, and the scope (its cache: what was read)."""
-    scope = Scope.make(campaign=campaign, unit=unit)
+    scope = Scope.make(campaign=campaign, unit=unit, until=until)
     values = figures_compute(campaign=campaign, unit=unit, scope=scope)
     figures = {f.code: (f.value, f.text, f.source_count, f.parts) for f in values}
     rules = {
         r.code: (r.fired, r.units_total, r.units_short, [(u.code, u.measures) for u in r.units])
         for r in rules_evaluate(campaign=campaign, unit=unit, scope=scope)
     }
-    compared = units_compare(campaign=campaign, unit=unit, scope=scope)
-    counties = {row.org.code: (row.counts, row.rules) for row in compared.rows}
+    counties = {}
+    if unit.kind == OrgKind.CITY:
+        compared = units_compare(campaign=campaign, unit=unit, scope=scope)
+        counties = {row.org.code: (row.counts, row.rules) for row in compared.rows}
     return (figures, rules, counties), scope
 
 
@@ -86,3 +95,19 @@ def test_a_filtered_sum_adds_up_the_filtered_rows_only(campaign, city):
     assert 0 < len(done) < len(projects)
     assert (got.rows, got.total) == (len(done), sum(p.beneficiaries for p in done))
     assert got.total != sum(p.beneficiaries for p in projects)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rollup exists on PostgreSQL")
+def test_a_cut_off_within_a_month_reads_the_cells_and_the_days_after(campaign, city):
+    until = dt.date(2021, 6, 17)  # the days after 31 May come from the activities
+    county = Org.objects.children_of(city).filter(kind=OrgKind.COUNTY).first()
+    assert county is not None
+    for unit in (city, county):
+        fast, scope = _everything(campaign, unit, until)
+        edges = [rows for key, rows in scope.cache.items() if key[0] == "edges"]
+        assert len(edges) == 1 and edges[0], "the days after the last whole month were read once"
+        assert ("subtree",) in scope.cache  # the subtree's cells, not every unit's
+        with figures_plain():
+            slow, _ = _everything(campaign, unit, until)
+        assert fast == slow

@@ -156,6 +156,12 @@ def test_figures_from_the_rollup_equal_the_plain_aggregate(county):
             assert [(r.code, r.units_short, r.units_total) for r in rules] == [
                 (r.code, r.units_short, r.units_total) for r in plain_rules
             ]
+            assert _measured(rules) == _measured(plain_rules)
+
+
+def _measured(rules: list) -> list:
+    """Every measured unit of every rule: its measures and whether it fell short."""
+    return [(r.code, u.code, u.measures, u.short) for r in rules for u in r.units]
 
 
 def test_whole_buckets_of_a_period():

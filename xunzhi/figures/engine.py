@@ -28,6 +28,7 @@ from django.db.models.functions import RowNumber
 from xunzhi.figures.filters import filter_q
 from xunzhi.figures.rollup import (
     Sums,
+    edge_rows,
     fetch_rows,
     group_by_type,
     grouped_by_child,
@@ -343,17 +344,19 @@ def _aggregates(scope: Scope, ledger: str) -> tuple[dict[Folded, str], dict[str,
 
 
 def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any:
-    """Activities on PostgreSQL with a cut-off ending a month: the base rows from the subtree
+    """Activities on PostgreSQL once a whole bucket has passed: the base rows from the subtree
     cells (:func:`~xunzhi.figures.rollup.subtree_base`, or per measured unit:
-    :func:`~xunzhi.figures.rollup.subtree_units` with rows keyed by the unit's path). None
-    where the base query (grouped by unit) is needed instead."""
+    :func:`~xunzhi.figures.rollup.subtree_units` with rows keyed by the unit's path), the days
+    after the last whole bucket added from the activities. None where the base query (grouped
+    by unit) is needed instead."""
     if measure.ledger != "activities" or not subtree_usable(scope):
         return None
     columns, counts, sums = _aggregates(scope, measure.ledger)
+    edges = edge_rows(scope, counts, sums)
     if unit_of is None:
         key: tuple[Any, ...] = ("subtree",)
         if key not in scope.cache:
-            rows = subtree_base(scope, counts, sums)
+            rows = subtree_base(scope, counts, sums, edges)
             scope.cache[key] = (group_by_type(rows, "type"), rows, columns, None)
         return scope.cache[key]
     if any(k in ORG_FILTERS for k, _ in measure.other_filters):
@@ -370,7 +373,7 @@ def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any
     if key not in scope.cache:
         ids = {path: pk for pk, path in scope.org_paths().items()}
         units = {ids[path]: path for path in paths}
-        rows = subtree_units(scope, units, measure.group_values, counts, sums)
+        rows = subtree_units(scope, units, measure.group_values, counts, sums, edges)
         by_path = {path: (path,) for path in paths}
         scope.cache[key] = (group_by_type(rows, "type"), rows, columns, by_path)
     return scope.cache[key]

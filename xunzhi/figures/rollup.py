@@ -9,7 +9,9 @@ the last month ending by the cut-off, plus the days after it (read from the acti
   aggregate grouped by unit, from fewer rows.
 - ``subtree_base`` and ``subtree_units``: a subtree's totals read from the cells of its root
   (a county: one cell per bucket, type and tag set, whatever the number of its units), for the
-  figures of a unit and for the units a rule measures; used when the cut-off ends a month.
+  figures of a unit and for the units a rule measures. A cut-off within a month adds the days
+  after the last whole bucket from the activities (``edge_rows``: one grouped query per
+  report, shared by the figures and every rule).
 
 - ``grouped_by_child``: any other ledger's rows grouped by the unit's own orgs and, below them,
   by the child of the unit they lie under: a province's figures and the rules measuring its
@@ -32,6 +34,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from xunzhi.figures.models import ActivityMonth, ActivitySubtree
+from xunzhi.ledgers.models import Activity
 from xunzhi.organisations.models import Org
 
 if TYPE_CHECKING:
@@ -69,8 +72,32 @@ def whole_buckets_end(start: dt.date, cutoff: dt.date) -> dt.date | None:
 
 
 def subtree_usable(scope: Scope) -> bool:
-    """Can a subtree's activity totals be read from its root's cells alone (no partial month)?"""
-    return rollup_active() and whole_buckets_end(scope.start, scope.cutoff) == scope.cutoff
+    """Can a subtree's activity totals be read from its root's cells (with the days after the
+    last whole bucket from the activities)? Not before the first whole bucket."""
+    return rollup_active() and whole_buckets_end(scope.start, scope.cutoff) is not None
+
+
+def edge_rows(scope: Scope, counts: dict[str, Q | None], sums: Sums) -> list[Row]:
+    """The activities of ``scope``'s subtree after its last whole bucket (a cut-off within a
+    month), grouped by (org_id, type); none when the cut-off ends a month. Read once per scope
+    with every column (callers pass the ledger's full ``counts`` and ``sums``)."""
+    last_end = whole_buckets_end(scope.start, scope.cutoff)
+    if last_end is None or last_end >= scope.cutoff:
+        return []
+    key = ("edges", tuple(counts), tuple(sums))
+    cached: list[Row] | None = scope.cache.get(key)
+    if cached is None:
+        days = Activity.objects.filter(
+            campaign_id=scope.campaign.pk,
+            org_id__in=scope.org_ids(),
+            date__gt=last_end,
+            date__lte=scope.cutoff,
+        ).order_by()
+        cached = fetch_rows(
+            days.values("org_id", "type").annotate(**plain_aggregates(counts, sums))
+        )
+        scope.cache[key] = cached
+    return cached
 
 
 def ledger_grouped(
@@ -142,26 +169,34 @@ def grouped_by_child(
     return rows
 
 
-def subtree_base(scope: Scope, counts: dict[str, Q | None], sums: Sums) -> list[Row]:
+def subtree_base(
+    scope: Scope, counts: dict[str, Q | None], sums: Sums, edges: Sequence[Row] = ()
+) -> list[Row]:
     """Rows grouped by (org_id, type) adding up to the activities of ``scope``'s subtree: the
     unit's own level (itself, its leading body, its departments) each by itself, the rest of
-    the subtree under ``org_id`` 0, from the cells of the subtree's root and of those units."""
+    the subtree under ``org_id`` 0, from the cells of the subtree's root and of those units,
+    plus ``edges`` (:func:`edge_rows`: the days after the last whole bucket)."""
+    last_end = whole_buckets_end(scope.start, scope.cutoff)
     own = sorted(scope.own_ids() | scope.leading_ids())
+    columns = [*counts, *sums]
     base = ActivitySubtree.objects.filter(campaign_id=scope.campaign.pk, org_id=scope.unit.pk)
-    total = fetch_rows(_in_buckets(base, scope).values("type").annotate(**_rolled(counts, sums)))
+    total = fetch_rows(
+        _in_buckets(base, scope, last_end).values("type").annotate(**_rolled(counts, sums))
+    )
     mine = ActivityMonth.objects.filter(campaign_id=scope.campaign.pk, org_id__in=own)
     own_rows = fetch_rows(
-        _in_buckets(mine, scope).values("org_id", "type").annotate(**_rolled(counts, sums))
+        _in_buckets(mine, scope, last_end)
+        .values("org_id", "type")
+        .annotate(**_rolled(counts, sums))
     )
-    rest: dict[Any, Row] = {}
-    for row in total:
-        rest[row["type"]] = {"org_id": 0, "type": row["type"]} | {
-            c: int(row[c] or 0) for c in [*counts, *sums]
-        }
+    own_set = frozenset(own)
+    own_rows += [row for row in edges if row["org_id"] in own_set]
+    rest = {row["type"]: row | {"org_id": 0} for row in _merge([*total, *edges], ["type"], columns)}
+    own_rows = _merge(own_rows, ["org_id", "type"], columns)
     for row in own_rows:
-        for column in [*counts, *sums]:
-            rest[row["type"]][column] -= int(row[column] or 0)
-    return _merge(own_rows, ["org_id", "type"], [*counts, *sums]) + list(rest.values())
+        for column in columns:
+            rest[row["type"]][column] -= row[column]
+    return own_rows + list(rest.values())
 
 
 def subtree_units(
@@ -170,22 +205,55 @@ def subtree_units(
     types: Sequence[str] | None,
     counts: dict[str, Q | None],
     sums: Sums,
+    edges: Sequence[Row] = (),
 ) -> list[Row]:
     """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
-    with its subtree's activities (of ``types`` only, when given), from the units' cells."""
+    with its subtree's activities (of ``types`` only, when given), from the units' cells, plus
+    ``edges`` (:func:`edge_rows`) under each unit they lie in (not added up: rows of one unit
+    and type may repeat)."""
+    last_end = whole_buckets_end(scope.start, scope.cutoff)
     depths = sorted({len(p) // Org.steplen for p in units.values()})
     anchors = Org.objects.in_subtree(scope.unit).filter(depth__in=depths).values("id")
     cells = ActivitySubtree.objects.filter(campaign_id=scope.campaign.pk, org_id__in=anchors)
     if types is not None:
         cells = cells.filter(type__in=list(types))
     rows = fetch_rows(
-        _in_buckets(cells, scope).values("org_id", "type").annotate(**_rolled(counts, sums))
+        _in_buckets(cells, scope, last_end)
+        .values("org_id", "type")
+        .annotate(**_rolled(counts, sums))
     )
+    columns = [*counts, *sums]
     out = []
     for row in rows:
         path = units.get(row["org_id"])
         if path is not None:
-            out.append(row | {"org_id": path} | {c: int(row[c] or 0) for c in [*counts, *sums]})
+            out.append(row | {"org_id": path} | {c: int(row[c] or 0) for c in columns})
+    if edges:
+        out += _edges_by_unit(scope, units, types, columns, edges)
+    return out
+
+
+def _edges_by_unit(
+    scope: Scope,
+    units: dict[int, str],
+    types: Sequence[str] | None,
+    columns: list[str],
+    edges: Sequence[Row],
+) -> list[Row]:
+    """``edges`` keyed by the path of each of ``units`` they lie under (itself included)."""
+    paths = frozenset(units.values())
+    lengths = sorted({len(p) for p in paths})
+    org_paths = scope.org_paths()
+    wanted = frozenset(types) if types is not None else None
+    out = []
+    for row in edges:
+        if wanted is not None and row["type"] not in wanted:
+            continue
+        path = org_paths.get(row["org_id"], "")
+        values = {c: int(row[c] or 0) for c in columns}
+        for n in lengths:
+            if path[:n] in paths:
+                out.append({"org_id": path[:n], "type": row["type"], **values})
     return out
 
 
