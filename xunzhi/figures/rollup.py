@@ -209,8 +209,8 @@ def subtree_units(
 ) -> list[Row]:
     """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
     with its subtree's activities (of ``types`` only, when given), from the units' cells, plus
-    ``edges`` (:func:`edge_rows`) under each unit they lie in (not added up: rows of one unit
-    and type may repeat)."""
+    ``edges`` (:func:`edge_rows`) under each unit they lie in (a unit and type may have a
+    row of each)."""
     last_end = whole_buckets_end(scope.start, scope.cutoff)
     depths = sorted({len(p) // Org.steplen for p in units.values()})
     anchors = Org.objects.in_subtree(scope.unit).filter(depth__in=depths).values("id")
@@ -240,21 +240,33 @@ def _edges_by_unit(
     columns: list[str],
     edges: Sequence[Row],
 ) -> list[Row]:
-    """``edges`` keyed by the path of each of ``units`` they lie under (itself included)."""
+    """``edges`` added up per (path, type) of each of ``units`` they lie under (itself
+    included): one row per unit and type, whatever the number of organisations below it."""
     paths = frozenset(units.values())
     lengths = sorted({len(p) for p in paths})
     org_paths = scope.org_paths()
     wanted = frozenset(types) if types is not None else None
-    out = []
+    prefixes: dict[int, tuple[str, ...]] = {}
+    totals: dict[tuple[str, Any], list[int]] = {}
     for row in edges:
         if wanted is not None and row["type"] not in wanted:
             continue
-        path = org_paths.get(row["org_id"], "")
-        values = {c: int(row[c] or 0) for c in columns}
-        for n in lengths:
-            if path[:n] in paths:
-                out.append({"org_id": path[:n], "type": row["type"], **values})
-    return out
+        org_id = row["org_id"]
+        under = prefixes.get(org_id)
+        if under is None:
+            path = org_paths.get(org_id, "")
+            under = prefixes[org_id] = tuple(path[:n] for n in lengths if path[:n] in paths)
+        for prefix in under:
+            key = (prefix, row["type"])
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = [0] * len(columns)
+            for i, column in enumerate(columns):
+                total[i] += int(row[column] or 0)
+    return [
+        {"org_id": prefix, "type": kind, **dict(zip(columns, total, strict=True))}
+        for (prefix, kind), total in totals.items()
+    ]
 
 
 def _in_buckets(qs: QuerySet[Any], scope: Scope, last_end: dt.date | None = None) -> QuerySet[Any]:
