@@ -2,9 +2,11 @@
 
     uv run python bench/scale.py [--pg postgres://postgres@127.0.0.1:5432] [--runs 3]
                                  [--clients 20] [--seconds 30] [--rows 200000] [--skip …]
+                                 [--until YYYY-MM-DD]
 
 Works on two PostgreSQL databases, building each the first time (``xunzhi init`` and
-``xunzhi demo-data --scale city|province``, its time and peak memory printed) and bringing it
+``xunzhi demo-data --scale city|province``, its time and peak memory printed, then ``VACUUM
+ANALYZE``) and bringing it
 to the current schema (``xunzhi init``) on every run:
 
 - ``xunzhi_city``:     the city demo (ten counties, about 2 million activities);
@@ -16,7 +18,8 @@ Then, each step in its own process, so time and memory are its own:
   for a county, a city and the province, ``--runs`` times each; the same with the figures read
   the plain way (aggregates over the ledger tables, no rollups: ``figures_plain()``) as the
   baseline of the same run. Targets in the province database: county < 0.5 s, city < 2 s,
-  province < 5 s.
+  province < 5 s. The cut-off is the campaign's today (a month end); ``--until`` sets another
+  (a day within a month adds the days after the last whole month from the activities).
 - dashboard: gunicorn (as ``xunzhi serve``: two workers per core) on the province database and
   ``--clients`` clients logged in over the first city, for ``--seconds`` seconds: each request
   is the city page (``/city/``) or one of its counties' dashboards (``/?unit=…``) as people
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -212,7 +216,7 @@ def phase_reports(opts: argparse.Namespace) -> dict[str, Any]:
     from xunzhi.web.selectors import campaign_today
 
     campaign = campaign_get()
-    until = campaign_today(campaign)
+    until = dt.date.fromisoformat(opts.until) if opts.until else campaign_today(campaign)
     out: dict[str, Any] = {"until": str(until)}
     plain = figures_plain if opts.plain else contextlib.nullcontext
     for level, unit in _units().items():
@@ -256,7 +260,6 @@ def phase_setup_web(_: argparse.Namespace) -> dict[str, Any]:
 def phase_book(opts: argparse.Namespace) -> dict[str, Any]:
     """The county's tree (for the empty database) and a workbook of ``--rows`` activities."""
     _django()
-    import datetime as dt
     import random
 
     from openpyxl import Workbook
@@ -519,8 +522,9 @@ def line(name: str, times: list[float], target: float | None = None) -> str:
 def reports(urls: dict[str, str], opts: argparse.Namespace) -> None:
     print(f"\n报告（report_generate：.docx 与核对表），{opts.runs} 次，中位与最快")
     for scale, url in urls.items():
-        fast = phase("reports", url, "--runs", str(opts.runs))
-        plain = phase("reports", url, "--runs", str(opts.runs), "--plain")
+        until = ("--until", opts.until) if opts.until else ()
+        fast = phase("reports", url, "--runs", str(opts.runs), *until)
+        plain = phase("reports", url, "--runs", str(opts.runs), "--plain", *until)
         print(f"{SCALES[scale]}（截止 {fast['until']}）")
         for level in ("county", "city", "province"):
             if level not in fast:
@@ -574,6 +578,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument(
+        "--until",
+        help="the reports' cut-off (YYYY-MM-DD; default: the campaign's today, a month end)",
+    )
     parser.add_argument(
         "--skip",
         action="append",
