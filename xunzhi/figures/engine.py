@@ -373,7 +373,7 @@ def _subtree_rows(measure: Measure, scope: Scope, unit_of: UnitOf | None) -> Any
     if key not in scope.cache:
         ids = {path: pk for pk, path in scope.org_paths().items()}
         units = {ids[path]: path for path in paths}
-        rows = subtree_units(scope, units, measure.group_values, counts, sums, edges)
+        rows = subtree_units(scope, units, measure.group_values, counts, sums, unit_of, edges)
         by_path = {path: (path,) for path in paths}
         scope.cache[key] = (group_by_type(rows, "type"), rows, columns, by_path)
     return scope.cache[key]

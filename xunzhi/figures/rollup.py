@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -205,12 +205,13 @@ def subtree_units(
     types: Sequence[str] | None,
     counts: dict[str, Q | None],
     sums: Sums,
+    unit_of: Mapping[Any, tuple[str, ...]],
     edges: Sequence[Row] = (),
 ) -> list[Row]:
     """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
     with its subtree's activities (of ``types`` only, when given), from the units' cells, plus
-    ``edges`` (:func:`edge_rows`) under each unit they lie in (a unit and type may have a
-    row of each)."""
+    ``edges`` (:func:`edge_rows`) under each unit they lie in by ``unit_of`` (org id → the
+    paths of the units it lies under; a unit and type may have a row of each)."""
     last_end = whole_buckets_end(scope.start, scope.cutoff)
     depths = sorted({len(p) // Org.steplen for p in units.values()})
     anchors = Org.objects.in_subtree(scope.unit).filter(depth__in=depths).values("id")
@@ -229,43 +230,34 @@ def subtree_units(
         if path is not None:
             out.append(row | {"org_id": path} | {c: int(row[c] or 0) for c in columns})
     if edges:
-        out += _edges_by_unit(scope, units, types, columns, edges)
+        out += _edges_by_unit(unit_of, types, columns, edges)
     return out
 
 
 def _edges_by_unit(
-    scope: Scope,
-    units: dict[int, str],
+    unit_of: Mapping[Any, tuple[str, ...]],
     types: Sequence[str] | None,
     columns: list[str],
     edges: Sequence[Row],
 ) -> list[Row]:
-    """``edges`` added up per (path, type) of each of ``units`` they lie under (itself
-    included): one row per unit and type, whatever the number of organisations below it."""
-    paths = frozenset(units.values())
-    lengths = sorted({len(p) for p in paths})
-    org_paths = scope.org_paths()
+    """``edges`` added up per (path, type) of each measured unit they lie under (``unit_of``:
+    org id → those units' paths): one row per unit and type, whatever the number of
+    organisations below it."""
     wanted = frozenset(types) if types is not None else None
-    prefixes: dict[int, tuple[str, ...]] = {}
     totals: dict[tuple[str, Any], list[int]] = {}
     for row in edges:
         if wanted is not None and row["type"] not in wanted:
             continue
-        org_id = row["org_id"]
-        under = prefixes.get(org_id)
-        if under is None:
-            path = org_paths.get(org_id, "")
-            under = prefixes[org_id] = tuple(path[:n] for n in lengths if path[:n] in paths)
-        for prefix in under:
-            key = (prefix, row["type"])
+        for path in unit_of.get(row["org_id"], ()):
+            key = (path, row["type"])
             total = totals.get(key)
             if total is None:
                 total = totals[key] = [0] * len(columns)
             for i, column in enumerate(columns):
                 total[i] += int(row[column] or 0)
     return [
-        {"org_id": prefix, "type": kind, **dict(zip(columns, total, strict=True))}
-        for (prefix, kind), total in totals.items()
+        {"org_id": path, "type": kind, **dict(zip(columns, total, strict=True))}
+        for (path, kind), total in totals.items()
     ]
 
 
