@@ -216,7 +216,7 @@ def phase_reports(opts: argparse.Namespace) -> dict[str, Any]:
     from xunzhi.web.selectors import campaign_today
 
     campaign = campaign_get()
-    until = dt.date.fromisoformat(opts.until) if opts.until else campaign_today(campaign)
+    until = opts.until or campaign_today(campaign)
     out: dict[str, Any] = {"until": str(until)}
     plain = figures_plain if opts.plain else contextlib.nullcontext
     for level, unit in _units().items():
@@ -522,7 +522,7 @@ def line(name: str, times: list[float], target: float | None = None) -> str:
 def reports(urls: dict[str, str], opts: argparse.Namespace) -> None:
     print(f"\n报告（report_generate：.docx 与核对表），{opts.runs} 次，中位与最快")
     for scale, url in urls.items():
-        until = ("--until", opts.until) if opts.until else ()
+        until = ("--until", opts.until.isoformat()) if opts.until else ()
         fast = phase("reports", url, "--runs", str(opts.runs), *until)
         plain = phase("reports", url, "--runs", str(opts.runs), "--plain", *until)
         print(f"{SCALES[scale]}（截止 {fast['until']}）")
@@ -580,6 +580,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument(
         "--until",
+        type=dt.date.fromisoformat,
         help="the reports' cut-off (YYYY-MM-DD; default: the campaign's today, a month end)",
     )
     parser.add_argument(
