@@ -4,11 +4,15 @@ each measures at every level of the tree, and how thresholds follow the cut-off.
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from decimal import Decimal
 
 import pytest
 
 from tests.figures.healthy import LAST_PERIOD_END, late_project, make_healthy, set_setting
-from xunzhi.figures.services import rules_evaluate
+from xunzhi.figures.engine import Agg
+from xunzhi.figures.services import CompiledCondition, UnitRef, _units_measure, rules_evaluate
+from xunzhi.figures.spec import Condition, Measure
 from xunzhi.ledgers.models import Activity, Problem, ReportedValue
 from xunzhi.organisations.models import Org
 
@@ -200,3 +204,41 @@ def test_examples_below_a_city_carry_the_places_between(campaign):
     labels = [u.label for u in _labelled([measured(branch), measured(dept_branch)], city.city)]
     township = Org.objects.get(path=branch.path[: -Org.steplen]).name
     assert labels == [f"甲县{township}何林村党支部", "甲县教育局机关党支部"]
+
+
+def test_a_unit_falls_short_by_any_or_all_of_its_conditions():
+    """``combine``: with "any" one short condition makes the unit short, with "all" every one
+    must; a ratio without a denominator counts as short only where the condition says so."""
+    seminars = Measure(ledger="activities")
+    problems = Measure(ledger="problems")
+    units = [UnitRef(n, f"U{n}", f"单位{n}", "党支部", f"000{n}") for n in (1, 2, 3, 4)]
+
+    def table(values: dict[int, int]) -> dict[str, Agg]:
+        return {f"000{n}": Agg(rows=v) for n, v in values.items()}
+
+    few = CompiledCondition(
+        Condition(label="研讨", compare="<", threshold=2, measure=seminars),
+        [table({1: 0, 2: 5, 3: 1, 4: 3})],
+        Decimal(2),
+        operator.lt,
+    )
+    ratio = Condition(
+        label="整改率",
+        compare="<",
+        threshold=0.5,
+        numerator=problems,
+        denominator=problems,
+        missing="short",
+    )
+    low = CompiledCondition(
+        ratio, [table({1: 1, 2: 0, 3: 2}), table({1: 4, 2: 4, 3: 2})], Decimal("0.5"), operator.lt
+    )  # unit 4 has no problems: its ratio is missing, and missing counts as short
+
+    def short(combine: str) -> list[str]:
+        return [u.code for u in _units_measure(units, [few, low], combine=combine) if u.short]
+
+    assert short("any") == ["U1", "U2", "U3", "U4"]
+    assert short("all") == ["U1"]
+    measured = _units_measure(units, [few, low], combine="all")
+    assert measured[3].measures == {"研讨": 3, "整改率": None}
+    assert measured[0].measures == {"研讨": 0, "整改率": Decimal("0.25")}

@@ -448,26 +448,18 @@ def _units_measure(
         )
         for c in compiled
     ]
-    every = combine != "any"
-    for org in units:
+    every = combine != "any"  # all conditions short, else any
+    for org in units:  # ~10^5 units for a province's rules over every 党支部
         values: dict[str, Decimal | int | None] = {}
-        flags = []
+        short = every
         for label, by_path, default, threshold, compare, missing_short in prepared:
-            value = by_path.get(org.path, default)
-            values[label] = value
+            value = values[label] = by_path.get(org.path, default)
             # int and Decimal compare exactly with a Decimal threshold
-            flags.append(missing_short if value is None else compare(value, threshold))
+            flag = missing_short if value is None else compare(value, threshold)
+            if flag != every:  # one condition decides: not short (all), short (any)
+                short = flag
         measured.append(
-            UnitMeasure(
-                org_id=org.pk,
-                code=org.code,
-                name=org.name,
-                kind=org.kind,
-                measures=values,
-                short=all(flags) if every else any(flags),
-                path=org.path,
-                label=org.name,
-            )
+            UnitMeasure(org.pk, org.code, org.name, org.kind, values, short, org.path, org.name)
         )
     return measured
 
