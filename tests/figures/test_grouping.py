@@ -99,15 +99,27 @@ def test_a_filtered_sum_adds_up_the_filtered_rows_only(campaign, city):
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the rollup exists on PostgreSQL")
-def test_a_cut_off_within_a_month_reads_the_cells_and_the_days_after(campaign, city):
+def test_a_cut_off_within_a_month_reads_the_cells_and_the_days_after(campaign, city, monkeypatch):
+    """The subtree cells and, where they cannot serve, every unit's cells: each with the days
+    after the last whole month from the one query they share, and the plain aggregate's
+    answers."""
     until = dt.date(2021, 6, 17)  # the days after 31 May come from the activities
     county = Org.objects.children_of(city).filter(kind=OrgKind.COUNTY).first()
     assert county is not None
+    plain = {}
+    with figures_plain():
+        for unit in (city, county):
+            plain[unit.pk], _ = _everything(campaign, unit, until)
     for unit in (city, county):
         fast, scope = _everything(campaign, unit, until)
         edges = [rows for key, rows in scope.cache.items() if key[0] == "edges"]
         assert len(edges) == 1 and edges[0], "the days after the last whole month were read once"
         assert ("subtree",) in scope.cache  # the subtree's cells, not every unit's
-        with figures_plain():
-            slow, _ = _everything(campaign, unit, until)
-        assert fast == slow
+        assert fast == plain[unit.pk]
+    monkeypatch.setattr(engine, "_subtree_rows", lambda measure, scope, unit_of: None)
+    for unit in (city, county):
+        per_unit, scope = _everything(campaign, unit, until)
+        edges = [rows for key, rows in scope.cache.items() if key[0] == "edges"]
+        assert len(edges) == 1 and edges[0]
+        assert ("base", "activities", False) in scope.cache  # every unit's cells
+        assert per_unit == plain[unit.pk]

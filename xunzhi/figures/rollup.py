@@ -110,8 +110,9 @@ def ledger_grouped(
     activities: bool,
 ) -> list[Row]:
     """``ledger_rows`` (a ledger's rows in ``scope``) grouped by ``keys``: ``counts`` (column →
-    filter or None) and ``sums`` (column → field and filter). ``activities``: the rows are activities and
-    may be read from the unit-level cells (whole buckets) plus the days after them."""
+    filter or None) and ``sums`` (column → field and filter). ``activities``: the rows are
+    activities, grouped by (org_id, type), and may be read from the unit-level cells (whole
+    buckets) plus the days after them (:func:`edge_rows`, shared with the subtree reads)."""
     last_end = whole_buckets_end(scope.start, scope.cutoff)
     if not (activities and rollup_active()) or last_end is None:
         return fetch_rows(ledger_rows.values(*keys).annotate(**plain_aggregates(counts, sums)))
@@ -119,9 +120,7 @@ def ledger_grouped(
     rows = fetch_rows(
         _in_buckets(cells, scope, last_end).values(*keys).annotate(**_rolled(counts, sums))
     )
-    if last_end < scope.cutoff:
-        edges = ledger_rows.filter(date__gt=last_end)
-        rows += fetch_rows(edges.values(*keys).annotate(**plain_aggregates(counts, sums)))
+    rows += edge_rows(scope, counts, sums)
     return _merge(rows, keys, [*counts, *sums])
 
 
@@ -170,7 +169,7 @@ def grouped_by_child(
 
 
 def subtree_base(
-    scope: Scope, counts: dict[str, Q | None], sums: Sums, edges: Sequence[Row] = ()
+    scope: Scope, counts: dict[str, Q | None], sums: Sums, edges: Sequence[Row]
 ) -> list[Row]:
     """Rows grouped by (org_id, type) adding up to the activities of ``scope``'s subtree: the
     unit's own level (itself, its leading body, its departments) each by itself, the rest of
@@ -206,7 +205,7 @@ def subtree_units(
     counts: dict[str, Q | None],
     sums: Sums,
     unit_of: Mapping[Any, tuple[str, ...]],
-    edges: Sequence[Row] = (),
+    edges: Sequence[Row],
 ) -> list[Row]:
     """Rows grouped by (unit path, type): each of ``units`` (id → path, in ``scope``'s subtree)
     with its subtree's activities (of ``types`` only, when given), from the units' cells, plus
